@@ -1,0 +1,83 @@
+import { BufferJSON } from '@whiskeysockets/baileys'
+import { StorageError } from '../errors.js'
+import { createCipher, FORMAT_ENCRYPTED, type EncryptionOptions, type ValueCipher } from './encryption.js'
+
+/**
+ * Values handed to adapters are bytes with a one-byte format tag, so the format can evolve:
+ * 0x01 = BufferJSON-compatible JSON (UTF-8), 0x02 = AES-256-GCM envelope around a 0x01 value.
+ */
+export const FORMAT_JSON = 0x01
+
+export interface ValueCodec {
+  /** `context` names the slot the value is stored in; encryption binds it as associated data. */
+  encode(value: unknown, context: string): Uint8Array
+  decode<T = unknown>(bytes: Uint8Array, context: string): T
+  /** True when the bytes are not written with the current format and key (used by re-encryption). */
+  isStale(bytes: Uint8Array): boolean
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+function encodeJson(value: unknown): Uint8Array {
+  const text = JSON.stringify(value, BufferJSON.replacer)
+  const body = encoder.encode(text)
+  const out = new Uint8Array(body.length + 1)
+  out[0] = FORMAT_JSON
+  out.set(body, 1)
+  return out
+}
+
+function decodeJson<T>(bytes: Uint8Array, context: string): T {
+  try {
+    return JSON.parse(decoder.decode(bytes.subarray(1)), BufferJSON.reviver) as T
+  } catch (error) {
+    // A corrupt value must never turn into "missing": callers would re-pair over live credentials.
+    throw new StorageError('CODEC_ERROR', `Stored value for ${context} is corrupt and cannot be decoded`, {
+      cause: error,
+      details: { context },
+    })
+  }
+}
+
+export interface CodecOptions {
+  /** Encrypt credentials and Signal keys before any adapter sees them. */
+  encryption?: EncryptionOptions
+}
+
+export function createValueCodec(options: CodecOptions = {}): ValueCodec {
+  const cipher: ValueCipher | undefined = options.encryption ? createCipher(options.encryption) : undefined
+
+  return {
+    encode(value, context) {
+      const plain = encodeJson(value)
+      return cipher ? cipher.seal(plain, context) : plain
+    },
+    decode<T>(bytes: Uint8Array, context: string): T {
+      switch (bytes[0]) {
+        case FORMAT_JSON:
+          return decodeJson<T>(bytes, context)
+        case FORMAT_ENCRYPTED: {
+          if (!cipher) {
+            throw new StorageError('ENCRYPTION_KEY_MISSING', `Stored value for ${context} is encrypted but no encryption keys are configured`, {
+              details: { context },
+            })
+          }
+          const plain = cipher.open(bytes, context)
+          if (plain[0] !== FORMAT_JSON) {
+            throw new StorageError('CODEC_ERROR', `Decrypted value for ${context} has an unknown format`, { details: { context } })
+          }
+          return decodeJson<T>(plain, context)
+        }
+        default:
+          throw new StorageError('CODEC_ERROR', `Stored value for ${context} has an unknown format tag ${String(bytes[0])}`, {
+            details: { context },
+          })
+      }
+    },
+    isStale(bytes) {
+      if (!cipher) return bytes[0] !== FORMAT_JSON
+      return bytes[0] !== FORMAT_ENCRYPTED || cipher.keyIdOf(bytes) !== cipher.currentKeyId
+    },
+  }
+}
