@@ -20,6 +20,7 @@ export function newSessionRecord(fields: Pick<NewSessionRecord, 'id' | 'name'> &
     lid: null,
     webhooks: [],
     proxy: null,
+    rateLimit: null,
     metadata: {},
     stats: { ...EMPTY_STATS },
     lastDisconnect: null,

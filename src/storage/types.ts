@@ -69,6 +69,14 @@ export interface StoredProxyConfig {
   [extra: string]: unknown
 }
 
+/** Token bucket for outgoing messages of one session. */
+export interface RateLimitConfig {
+  /** Sustained sends per second. */
+  perSecond: number
+  /** Sends allowed at once before the rate applies. */
+  burst: number
+}
+
 export interface SessionRecord {
   id: string
   /** `null` when the session belongs to no tenant. */
@@ -82,6 +90,8 @@ export interface SessionRecord {
   lid: string | null
   webhooks: StoredWebhookEndpoint[]
   proxy: StoredProxyConfig | null
+  /** Per-session send rate; `null` uses the manager's default. */
+  rateLimit: RateLimitConfig | null
   metadata: Record<string, unknown>
   stats: SessionStats
   lastDisconnect: LastDisconnect | null
