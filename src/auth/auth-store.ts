@@ -7,13 +7,13 @@ import {
   type SignalDataTypeMap,
   type SignalKeyStore,
 } from '@whiskeysockets/baileys'
-import { toStorageError } from '../errors.js'
+import { toStorageError, type WafleetError } from '../errors.js'
 import type { KeyChanges, StorageAdapter } from '../storage/types.js'
 import type { ValueCodec } from './codec.js'
 
 export interface AuthStoreHooks {
   /** Called with every failed write, after the error is returned to the caller. */
-  onWriteError?: (error: unknown) => void
+  onWriteError?: (error: WafleetError) => void
   /** Fencing token of the lease this process holds on the session, when leases are in use. */
   fencingToken?: () => bigint | undefined
 }

@@ -1,0 +1,949 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  proto,
+  type AnyMessageContent,
+  type BaileysEventMap,
+  type ConnectionState,
+  type MiscMessageGenerationOptions,
+  type UserFacingSocketConfig,
+  type WAMessage,
+  type WAMessageKey,
+} from '@whiskeysockets/baileys'
+import pRetry from 'p-retry'
+import { loadAuthStore, type AuthStore } from '../auth/auth-store.js'
+import { SafeEmitter } from '../emitter.js'
+import {
+  ConnectionError,
+  SendError,
+  SessionError,
+  ValidationError,
+  WafleetError,
+  toStorageError,
+} from '../errors.js'
+import {
+  WHATSAPP_EVENTS,
+  type ConnectionUpdate,
+  type SessionEventMap,
+  type SessionEventName,
+  type SessionInfo,
+  type SessionListeners,
+  type SessionStatusEvent,
+} from '../events.js'
+import { REDACTED, redactUrlCredentials, type Logger } from '../logger.js'
+import { contactContent, deleteContent, editContent, locationContent, pollContent, reactionContent, textContent } from '../messages/content.js'
+import type { ContactCardInput, LocationInput, PollInput } from '../messages/content.js'
+import { assertMediaInput, buildMediaContent, type MediaInput } from '../messages/media.js'
+import { parsePhoneNumber, parseRecipient } from '../messages/recipient.js'
+import type { SessionConfigInput } from '../plugins/types.js'
+import type { LastDisconnect, SessionPatch, SessionRecord, SessionStats, SessionStatus } from '../storage/types.js'
+import type { WASocketLike } from '../socket/types.js'
+import { createBoundedCache } from '../util/bounded-cache.js'
+import { createSerialQueue } from '../util/serial.js'
+import { classifyDisconnect, DisconnectError, outcomeError, toLastDisconnect, type DisconnectOutcome } from './disconnect.js'
+import { qrLifetimeMs, renderQrDataUrl } from './qr.js'
+import type { SessionRuntime } from './runtime.js'
+import { SendQueue } from './send-queue.js'
+import { StatsTracker } from './stats.js'
+
+export interface QrState {
+  /** Raw QR string. */
+  value: string
+  /** PNG data URL of the QR. */
+  dataUrl: string
+  expiresAt: Date
+  attempt: number
+}
+
+export interface SendOptions {
+  /** Message to reply to. */
+  quoted?: WAMessage
+  /** User JIDs to mention (texts only). */
+  mentions?: string[]
+  /** Any other Baileys send option. */
+  baileys?: MiscMessageGenerationOptions
+}
+
+export interface SessionUpdate {
+  name?: string
+  webhooks?: SessionRecord['webhooks']
+  proxy?: SessionRecord['proxy']
+  rateLimit?: SessionRecord['rateLimit']
+  metadata?: SessionRecord['metadata']
+}
+
+/** A socket of this session and what became of it. */
+interface LiveSocket {
+  socket: WASocketLike
+  /** Settles with the close of the socket (or the factory's failure). */
+  closed: Promise<DisconnectOutcome>
+  close: (outcome: DisconnectOutcome) => void
+  qrAttempt: number
+}
+
+/** Statuses in which a connection attempt has had its first outcome. */
+export const SETTLED_STATUSES: readonly SessionStatus[] = ['connected', 'qr', 'pairing', 'reconnecting', 'stopped', 'logged_out', 'failed']
+const STOPPED: readonly SessionStatus[] = ['stopped', 'logged_out', 'failed']
+const notConnected = (id: string, status: SessionStatus) =>
+  new SessionError('SESSION_NOT_CONNECTED', `Session ${id} is not connected (status: ${status})`, { details: { sessionId: id, status } })
+
+/**
+ * One WhatsApp account. Lifecycle operations (connect, disconnect, logout, restart, pairing) run
+ * one at a time, and at most one Baileys socket exists per session, ever.
+ */
+export class Session extends SafeEmitter<SessionListeners> {
+  private record: SessionRecord
+  private currentStatus: SessionStatus
+  private currentError: WafleetError | null = null
+  private currentQr: QrState | null = null
+  private auth: AuthStore | null = null
+  private live: LiveSocket | null = null
+  private loop: { abort: AbortController; done: Promise<void> } | null = null
+  private pairingPhone: string | null = null
+  /** Config of the latest socket; media downloads reuse its fetch options (proxy dispatcher). */
+  private lastSocketConfig: UserFacingSocketConfig | null = null
+  private versionRefreshed = false
+  private deleted = false
+  private statsTimer: NodeJS.Timeout | null = null
+  private readonly logger: Logger
+  private readonly ops = createSerialQueue()
+  private readonly writes = createSerialQueue()
+  private readonly tracker: StatsTracker
+  private readonly sendQueue: SendQueue
+  /** Session-scoped so that retry counts survive reconnects (Baileys' advice against decrypt loops). */
+  private readonly msgRetryCounterCache = createBoundedCache(1_000, 60 * 60_000)
+
+  constructor(
+    record: SessionRecord,
+    private readonly runtime: SessionRuntime,
+  ) {
+    const logger = runtime.logger.child({ sessionId: record.id })
+    super((error, event) => logger.error({ err: error, event }, 'session event listener threw'))
+    this.logger = logger
+    this.record = record
+    // A process that died mid-connection left a transient status behind: it is not running here.
+    this.currentStatus = STOPPED.includes(record.status) ? record.status : 'stopped'
+    this.tracker = new StatsTracker(record.stats)
+    this.sendQueue = new SendQueue(() => this.record.rateLimit ?? runtime.options.rateLimit, runtime.options.maxQueuedSends)
+  }
+
+  get id(): string {
+    return this.record.id
+  }
+  get name(): string {
+    return this.record.name
+  }
+  get tenantId(): string | null {
+    return this.record.tenantId
+  }
+  get status(): SessionStatus {
+    return this.currentStatus
+  }
+  get desiredState(): SessionRecord['desiredState'] {
+    return this.record.desiredState
+  }
+  get phoneNumber(): string | null {
+    return this.record.phoneNumber
+  }
+  get jid(): string | null {
+    return this.record.jid
+  }
+  get lid(): string | null {
+    return this.record.lid
+  }
+  get metadata(): Record<string, unknown> {
+    return structuredClone(this.record.metadata)
+  }
+  get webhooks(): SessionRecord['webhooks'] {
+    return structuredClone(this.record.webhooks)
+  }
+  get proxy(): SessionRecord['proxy'] {
+    return structuredClone(this.record.proxy)
+  }
+  get rateLimit(): SessionRecord['rateLimit'] {
+    return this.record.rateLimit ? { ...this.record.rateLimit } : null
+  }
+  get lastDisconnect(): LastDisconnect | null {
+    return this.record.lastDisconnect
+  }
+  get connectedAt(): Date | null {
+    return this.record.connectedAt ? new Date(this.record.connectedAt) : null
+  }
+  get createdAt(): Date {
+    return this.record.createdAt
+  }
+  /** The current QR while the session waits for a scan, else null. */
+  get qr(): QrState | null {
+    return this.currentQr
+  }
+  get stats(): SessionStats {
+    return this.tracker.snapshot()
+  }
+  /** The last error that affected this session (cleared when it connects), else null. */
+  get error(): WafleetError | null {
+    return this.currentError
+  }
+  /** True when stored credentials belong to a linked device. */
+  get isPaired(): boolean {
+    return this.auth?.isPaired() ?? Boolean(this.record.jid)
+  }
+
+  /** A secret-free snapshot, safe for logs, webhooks and HTTP responses. */
+  info(): SessionInfo {
+    const { createdAt, updatedAt, ...rest } = this.record
+    return {
+      ...structuredClone(rest),
+      status: this.currentStatus,
+      stats: this.tracker.snapshot(),
+      webhooks: rest.webhooks.map((endpoint) => ({
+        ...structuredClone(endpoint),
+        url: redactUrlCredentials(endpoint.url),
+        ...(endpoint.secret === undefined ? {} : { secret: REDACTED }),
+        ...(endpoint.headers ? { headers: Object.fromEntries(Object.keys(endpoint.headers).map((name) => [name, REDACTED])) } : {}),
+      })),
+      proxy: rest.proxy
+        ? {
+            ...structuredClone(rest.proxy),
+            ...(typeof rest.proxy.url === 'string' ? { url: redactUrlCredentials(rest.proxy.url) } : {}),
+            ...(rest.proxy.password === undefined ? {} : { password: REDACTED }),
+          }
+        : null,
+      createdAt: createdAt.toISOString(),
+      updatedAt: updatedAt.toISOString(),
+      error: this.currentError ? { code: this.currentError.code, message: this.currentError.message } : null,
+    }
+  }
+
+  /** Resolves when the status is one of `statuses` (now or later); rejects after `timeoutMs`. */
+  waitFor(statuses: SessionStatus | readonly SessionStatus[], timeoutMs = 30_000): Promise<SessionStatus> {
+    const wanted: readonly SessionStatus[] = typeof statuses === 'string' ? [statuses] : statuses
+    if (wanted.includes(this.currentStatus)) return Promise.resolve(this.currentStatus)
+    return new Promise((resolve, reject) => {
+      const onStatus = ({ status }: SessionStatusEvent) => {
+        if (!wanted.includes(status)) return
+        clearTimeout(timer)
+        this.off('session.status', onStatus)
+        resolve(status)
+      }
+      const timer = setTimeout(() => {
+        this.off('session.status', onStatus)
+        reject(
+          new SessionError('OPERATION_ABORTED', `Session ${this.id} did not reach ${wanted.join('/')} within ${timeoutMs} ms`, {
+            details: { sessionId: this.id, status: this.currentStatus },
+          }),
+        )
+      }, timeoutMs)
+      this.on('session.status', onStatus)
+    })
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Starts connecting (and remembers that the session should run). Idempotent while running. */
+  connect(): Promise<void> {
+    return this.ops.run(async () => {
+      this.assertAlive()
+      if (this.loop) return
+      await this.persist({ desiredState: 'running' })
+      await this.startLoop('connect')
+    })
+  }
+
+  /** Closes the connection and keeps the credentials: `connect()` later needs no QR. */
+  disconnect(): Promise<void> {
+    return this.ops.run(async () => {
+      this.assertAlive()
+      await this.stopLoop()
+      await this.persist({ desiredState: 'stopped' })
+      await this.settleStopped('disconnected')
+    })
+  }
+
+  /** Unlinks the device (when connected) and wipes credentials and keys. A new pairing is needed. */
+  logout(): Promise<void> {
+    return this.ops.run(async () => {
+      this.assertAlive()
+      const live = this.live
+      const wasOpen = this.currentStatus === 'connected'
+      await this.stopLoop(async () => {
+        // Ask WhatsApp to remove the device; only possible on an open connection.
+        if (live && wasOpen) {
+          await live.socket.logout().catch((error: unknown) => this.logger.warn({ err: error }, 'logout request to WhatsApp failed'))
+        }
+      })
+      await this.wipeCredentials()
+      await this.persist({ desiredState: 'stopped', phoneNumber: null, jid: null, lid: null, connectedAt: null })
+      await this.setStatus('logged_out', { reason: 'logout' })
+    })
+  }
+
+  /** Closes and reopens the connection, keeping credentials. */
+  restart(): Promise<void> {
+    return this.ops.run(async () => {
+      this.assertAlive()
+      await this.stopLoop()
+      await this.persist({ desiredState: 'running' })
+      await this.startLoop('restart')
+    })
+  }
+
+  /**
+   * Links this session to the phone number with an 8-character code instead of a QR. Starts the
+   * connection when needed and waits until WhatsApp is ready to accept the request.
+   */
+  requestPairingCode(phoneNumber: string): Promise<string> {
+    const phone = parsePhoneNumber(phoneNumber)
+    return this.ops.run(async () => {
+      this.assertAlive()
+      if (this.auth?.isPaired()) {
+        throw new SessionError('SESSION_ALREADY_PAIRED', `Session ${this.id} is already linked to a phone; log out first`, {
+          details: { sessionId: this.id },
+        })
+      }
+      if (!this.loop) {
+        await this.persist({ desiredState: 'running' })
+        await this.startLoop('pairing')
+      }
+      const status = await this.waitFor(['qr', 'pairing', ...STOPPED, 'connected'], this.runtime.options.pairingTimeoutMs)
+      const live = this.live
+      if ((status !== 'qr' && status !== 'pairing') || !live) {
+        throw new ConnectionError('PAIRING_FAILED', `Session ${this.id} cannot pair now (status: ${status})`, {
+          details: { sessionId: this.id, status },
+        })
+      }
+      let code: string
+      try {
+        code = await live.socket.requestPairingCode(phone)
+      } catch (error) {
+        throw new ConnectionError('PAIRING_FAILED', `WhatsApp refused the pairing request: ${errorMessage(error)}`, {
+          cause: error,
+          details: { sessionId: this.id },
+        })
+      }
+      this.pairingPhone = phone
+      this.currentQr = null
+      await this.setStatus('pairing', { reason: 'pairing_code' })
+      await this.publish('session.pairing_code', { code, phoneNumber: phone })
+      return code
+    })
+  }
+
+  /** Changes name, webhooks, proxy, rate limit or metadata; plugins validate first. No restart needed. */
+  update(patch: SessionUpdate): Promise<SessionInfo> {
+    return this.ops.run(async () => {
+      this.assertAlive()
+      const changes = pickUpdate(patch)
+      await this.runtime.validate(changes, { sessionId: this.id, tenantId: this.tenantId })
+      await this.persist(changes)
+      const info = this.info()
+      await this.publish('session.updated', info)
+      return info
+    })
+  }
+
+  // ---------------------------------------------------------------- used by the manager
+
+  /** @internal Connects if the persisted intent is "running" and credentials exist. */
+  async restore(): Promise<boolean> {
+    return this.ops.run(async () => {
+      if (this.deleted || this.loop || this.record.desiredState !== 'running') return false
+      const auth = await this.loadAuth()
+      if (!auth.isPaired()) return false
+      await this.startLoop('restore')
+      return true
+    })
+  }
+
+  /** @internal Closes the connection for a process shutdown; the intent stays as it is. */
+  shutdown(): Promise<void> {
+    return this.ops.run(async () => {
+      await this.stopLoop()
+      this.sendQueue.failAll(new SessionError('MANAGER_STOPPED', 'The session manager is stopping'))
+      await this.flushStats()
+      await this.writes.idle()
+      await this.auth?.flush()
+    })
+  }
+
+  /** @internal Stops everything before the manager deletes the session's data. */
+  destroy(): Promise<void> {
+    return this.ops.run(async () => {
+      await this.stopLoop()
+      this.deleted = true
+      this.sendQueue.failAll(new SessionError('SESSION_NOT_FOUND', `Session ${this.id} was deleted`))
+      if (this.statsTimer) clearTimeout(this.statsTimer)
+      await this.writes.idle()
+      await this.auth?.flush().catch(() => undefined)
+    })
+  }
+
+  // ---------------------------------------------------------------- messaging
+
+  sendText(to: string, text: string, options: SendOptions = {}): Promise<WAMessage> {
+    return this.sendContent(to, () => textContent(text, options), options)
+  }
+
+  /** Image, video, audio, voice note, document or sticker from a URL, base64, a Buffer or a stream. */
+  async sendMedia(to: string, media: MediaInput, options: SendOptions = {}): Promise<WAMessage> {
+    const { jid } = parseRecipient(to)
+    assertMediaInput(media)
+    this.assertConnected()
+    const content = await buildMediaContent(media, {
+      maxBytes: this.runtime.options.maxMediaBytes,
+      timeoutMs: this.runtime.options.mediaTimeoutMs,
+      fetchOptions: (this.lastSocketConfig?.options as Record<string, unknown> | undefined) ?? {},
+    })
+    return this.enqueueSend(jid, content, options)
+  }
+
+  sendLocation(to: string, location: LocationInput, options: SendOptions = {}): Promise<WAMessage> {
+    return this.sendContent(to, () => locationContent(location), options)
+  }
+
+  sendContact(to: string, contact: ContactCardInput | ContactCardInput[], options: SendOptions = {}): Promise<WAMessage> {
+    return this.sendContent(to, () => contactContent(contact), options)
+  }
+
+  /** Reacts to a message; an empty emoji removes the reaction. */
+  sendReaction(to: string, key: WAMessageKey, emoji: string): Promise<WAMessage> {
+    return this.sendContent(to, (jid) => reactionContent(jid, key, emoji), {})
+  }
+
+  sendPoll(to: string, poll: PollInput, options: SendOptions = {}): Promise<WAMessage> {
+    return this.sendContent(to, () => pollContent(poll), options)
+  }
+
+  editMessage(to: string, key: WAMessageKey, text: string): Promise<WAMessage> {
+    return this.sendContent(to, (jid) => editContent(jid, key, text), {})
+  }
+
+  /** Deletes a message for everyone. */
+  deleteMessage(to: string, key: WAMessageKey): Promise<WAMessage> {
+    return this.sendContent(to, (jid) => deleteContent(jid, key), {})
+  }
+
+  /** Sends any Baileys message content (buttons, forwards, events, ...). */
+  send(to: string, content: AnyMessageContent, options: SendOptions = {}): Promise<WAMessage> {
+    return this.sendContent(to, () => content, options)
+  }
+
+  private async sendContent(to: string, build: (jid: string) => AnyMessageContent, options: SendOptions): Promise<WAMessage> {
+    const { jid } = parseRecipient(to)
+    const content = build(jid)
+    return this.enqueueSend(jid, content, options)
+  }
+
+  private assertConnected(): void {
+    this.assertAlive()
+    if (this.currentStatus !== 'connected' || !this.live) throw notConnected(this.id, this.currentStatus)
+  }
+
+  private enqueueSend(jid: string, content: AnyMessageContent, options: SendOptions): Promise<WAMessage> {
+    this.assertConnected()
+    const baileysOptions: MiscMessageGenerationOptions | undefined =
+      options.quoted || options.baileys ? { ...options.baileys, ...(options.quoted ? { quoted: options.quoted } : {}) } : undefined
+    const request = { session: this, jid, content, options: baileysOptions }
+    return this.runtime.plugins.send(request, () => this.sendQueue.push(() => this.sendNow(jid, content, baileysOptions)))
+  }
+
+  private async sendNow(jid: string, content: AnyMessageContent, options: MiscMessageGenerationOptions | undefined): Promise<WAMessage> {
+    const live = this.live
+    if (!live || this.currentStatus !== 'connected') throw notConnected(this.id, this.currentStatus)
+    let message: WAMessage | undefined
+    try {
+      message = await live.socket.sendMessage(jid, content, options)
+    } catch (error) {
+      throw new SendError('SEND_FAILED', `Sending to ${jid} failed: ${errorMessage(error)}`, { cause: error, details: { sessionId: this.id } })
+    }
+    if (!message?.key?.id) {
+      throw new SendError('SEND_FAILED', `WhatsApp returned no message for the send to ${jid}`, { details: { sessionId: this.id } })
+    }
+    this.tracker.messageSent()
+    this.scheduleStats()
+    await this.rememberSent(message)
+    return message
+  }
+
+  /** Keeps what we sent so Baileys can re-send it when a recipient asks for a retry. */
+  private async rememberSent(message: WAMessage): Promise<void> {
+    if (!message.message || !message.key.id) return
+    try {
+      await this.runtime.messages.put(
+        this.id,
+        [
+          {
+            id: message.key.id,
+            remoteJid: message.key.remoteJid ?? '',
+            message: proto.Message.encode(message.message).finish(),
+            timestamp: Date.now(),
+          },
+        ],
+        this.runtime.options.sentMessageLimit,
+      )
+    } catch (error) {
+      // The message is already on its way: failing the send would make callers send it twice.
+      await this.reportError(toStorageError(error, 'messages.put'))
+    }
+  }
+
+  private async getMessage(key: WAMessageKey): Promise<proto.IMessage | undefined> {
+    if (!key.id) return undefined
+    let stored
+    try {
+      stored = await this.runtime.messages.get(this.id, key.id)
+    } catch (error) {
+      const wrapped = toStorageError(error, 'messages.get')
+      await this.reportError(wrapped)
+      throw wrapped
+    }
+    return stored ? proto.Message.decode(stored.message) : undefined
+  }
+
+  // ---------------------------------------------------------------- connection loop
+
+  private async loadAuth(): Promise<AuthStore> {
+    if (!this.auth) {
+      this.auth = await loadAuthStore(this.runtime.storage, this.id, this.runtime.codec, {
+        onWriteError: (error) => void this.reportError(error),
+      })
+    }
+    return this.auth
+  }
+
+  /** Must run inside `ops`. */
+  private async startLoop(reason: string): Promise<void> {
+    let auth: AuthStore
+    try {
+      auth = await this.loadAuth()
+    } catch (error) {
+      // Unreadable credentials (storage down, corrupt, wrong key) must never turn into a new QR.
+      const wrapped = error instanceof WafleetError ? error : toStorageError(error, 'auth.load')
+      await this.fail(wrapped, 'credentials_unreadable')
+      throw wrapped
+    }
+    this.currentError = null
+    this.versionRefreshed = false
+    const abort = new AbortController()
+    await this.setStatus('starting', { reason })
+    const loop = {
+      abort,
+      done: this.runLoop(auth, abort.signal)
+        .catch(async (error: unknown) => {
+          this.logger.error({ err: error }, 'connection loop crashed')
+          await this.fail(error instanceof WafleetError ? error : new ConnectionError('CONNECTION_FAILED', errorMessage(error), { cause: error }), 'internal_error')
+        })
+        .finally(() => {
+          if (this.loop === loop) this.loop = null
+        }),
+    }
+    this.loop = loop
+  }
+
+  /** Must run inside `ops`. Ends the socket on purpose and waits until the loop is over. */
+  private async stopLoop(beforeEnd?: () => Promise<void>): Promise<void> {
+    const loop = this.loop
+    if (!loop) return
+    loop.abort.abort()
+    const live = this.live
+    if (live) {
+      await beforeEnd?.()
+      await this.endSocket(live, undefined)
+    }
+    await loop.done
+    this.sendQueue.failAll(notConnected(this.id, 'stopped'))
+  }
+
+  private async endSocket(live: LiveSocket, error: Error | undefined): Promise<void> {
+    try {
+      await live.socket.end(error)
+    } catch (endError) {
+      this.logger.warn({ err: endError }, 'ending the socket failed')
+    }
+    // Baileys emits the close itself; this settles it if the socket was already dead.
+    live.close(classifyDisconnect(error))
+  }
+
+  private async runLoop(auth: AuthStore, signal: AbortSignal): Promise<void> {
+    const { reconnect } = this.runtime.options
+    for (;;) {
+      let live: LiveSocket
+      try {
+        live = await pRetry(() => this.connectOnce(auth, signal), {
+          retries: Math.max(0, reconnect.maxAttempts - 1),
+          factor: reconnect.factor,
+          minTimeout: reconnect.minDelayMs,
+          maxTimeout: reconnect.maxDelayMs,
+          randomize: reconnect.jitter,
+          signal,
+          shouldRetry: ({ error }) => error instanceof DisconnectError && error.retryable,
+          // 515 (and a refreshed version) reconnect at once and do not count towards the circuit breaker.
+          shouldConsumeRetry: ({ error }) => !(error instanceof DisconnectError && error.outcome.action === 'restart'),
+          onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+            if (signal.aborted || !(error instanceof DisconnectError) || !error.retryable || retriesLeft <= 0) return
+            const restart = error.outcome.action === 'restart'
+            await this.setStatus(restart ? 'starting' : 'reconnecting', {
+              reason: error.outcome.reason,
+              code: error.outcome.code,
+              ...(restart ? {} : { attempt: attemptNumber }),
+            })
+          },
+        })
+      } catch (error) {
+        if (signal.aborted) return
+        await this.endLoop(error)
+        return
+      }
+      const outcome = await live.closed
+      if (signal.aborted) return
+      if (outcome.action !== 'restart' && outcome.action !== 'backoff') {
+        await this.endLoop(new DisconnectError(outcome))
+        return
+      }
+      if (outcome.action === 'backoff') {
+        await this.setStatus('reconnecting', { reason: outcome.reason, code: outcome.code, attempt: 1 })
+        // Spread reconnects after a shared outage so a thousand sessions do not hit WhatsApp at once.
+        const jitter = reconnect.jitter ? Math.round(Math.random() * reconnect.minDelayMs) : 0
+        if (jitter > 0) await sleep(jitter, undefined, { signal }).catch(() => undefined)
+        if (signal.aborted) return
+      } else {
+        await this.setStatus('starting', { reason: outcome.reason, code: outcome.code })
+      }
+    }
+  }
+
+  /** How the loop ended: a terminal close, the circuit breaker, or a failure to build a socket. */
+  private async endLoop(error: unknown): Promise<void> {
+    if (!(error instanceof DisconnectError)) {
+      const wrapped = error instanceof WafleetError ? error : new ConnectionError('CONNECTION_FAILED', errorMessage(error), { cause: error })
+      await this.fail(wrapped, 'connect_error')
+      return
+    }
+    const { outcome } = error
+    if (error.retryable) {
+      // Circuit breaker: too many consecutive failures. Credentials stay; the intent stays "running"
+      // so a restart of the process (or connect()) tries again.
+      const breaker = new ConnectionError('CONNECTION_FAILED', `Gave up after ${this.runtime.options.reconnect.maxAttempts} consecutive failed attempts: ${outcome.message}`, {
+        details: { code: outcome.code, reason: outcome.reason, attempts: this.runtime.options.reconnect.maxAttempts },
+      })
+      await this.fail(breaker, 'circuit_open', outcome.code)
+      return
+    }
+    switch (outcome.action) {
+      case 'logged_out':
+        await this.wipeCredentials()
+        await this.persist({ desiredState: 'stopped', phoneNumber: null, jid: null, lid: null, connectedAt: null })
+        await this.reportError(outcomeError(outcome))
+        await this.setStatus('logged_out', { reason: outcome.reason, code: outcome.code })
+        return
+      case 'qr_timeout':
+        await this.persist({ desiredState: 'stopped' })
+        await this.reportError(outcomeError(outcome))
+        await this.settleStopped(outcome.reason, outcome.code)
+        return
+      case 'replaced':
+        // Never fight another owner: stop here and let a person (or the lease) decide.
+        await this.persist({ desiredState: 'stopped' })
+        await this.reportError(outcomeError(outcome))
+        await this.settleStopped(outcome.reason, outcome.code)
+        return
+      case 'intentional':
+        return
+      default:
+        await this.persist({ desiredState: 'stopped' })
+        await this.fail(outcomeError(outcome), outcome.reason, outcome.code)
+    }
+  }
+
+  private async fail(error: WafleetError, reason: string, code?: number | null): Promise<void> {
+    await this.reportError(error)
+    await this.clearUnpairedCredentials()
+    await this.setStatus('failed', { reason, ...(code === undefined ? {} : { code }) })
+  }
+
+  private async settleStopped(reason: string, code?: number | null): Promise<void> {
+    this.currentQr = null
+    this.pairingPhone = null
+    await this.clearUnpairedCredentials()
+    await this.flushStats()
+    await this.setStatus('stopped', { reason, ...(code === undefined ? {} : { code }) })
+  }
+
+  /** A pairing that never completed leaves nothing behind (Baileys writes `creds.me` when a code is requested). */
+  private async clearUnpairedCredentials(): Promise<void> {
+    const auth = this.auth
+    if (!auth || auth.isPaired() || !auth.state.creds.me) return
+    await auth.clear().catch((error: unknown) => this.reportError(toStorageError(error, 'auth.clear')))
+  }
+
+  private async wipeCredentials(): Promise<void> {
+    const auth = await this.loadAuth().catch(() => null)
+    try {
+      if (auth) await auth.clear()
+      else await this.runtime.storage.auth.clear(this.id)
+    } catch (error) {
+      await this.reportError(toStorageError(error, 'auth.clear'))
+    }
+    this.currentQr = null
+    this.pairingPhone = null
+  }
+
+  /** One socket, from creation until it is open (resolves) or closes (rejects with the classification). */
+  private async connectOnce(auth: AuthStore, signal: AbortSignal): Promise<LiveSocket> {
+    if (signal.aborted) throw new DisconnectError(classifyDisconnect(undefined))
+    const live = await this.openSocket(auth)
+    const ready = await Promise.race([live.closed, this.whenOpen(live)])
+    if (ready === 'open') return live
+    const outcome = ready
+    this.currentQr = null
+    if (outcome.action === 'outdated' && !this.versionRefreshed) {
+      this.versionRefreshed = true
+      await this.refreshVersion()
+      throw new DisconnectError({ ...outcome, action: 'restart' })
+    }
+    throw new DisconnectError(outcome)
+  }
+
+  private whenOpen(live: LiveSocket): Promise<'open'> {
+    return new Promise((resolve) => {
+      const onStatus = ({ status }: SessionStatusEvent) => {
+        if (status !== 'connected' || this.live !== live) return
+        this.off('session.status', onStatus)
+        resolve('open')
+      }
+      this.on('session.status', onStatus)
+      void live.closed.then(() => this.off('session.status', onStatus))
+    })
+  }
+
+  private async refreshVersion(): Promise<void> {
+    const provider = this.runtime.options.versionProvider
+    try {
+      const version = await provider()
+      if (version) this.runtime.options.baileys = { ...this.runtime.options.baileys, version }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'refreshing the WhatsApp Web version failed')
+    }
+  }
+
+  private async openSocket(auth: AuthStore): Promise<LiveSocket> {
+    let config: UserFacingSocketConfig = {
+      ...this.runtime.options.baileys,
+      auth: auth.state,
+      logger: this.logger.child({ module: 'baileys' }),
+      getMessage: (key) => this.getMessage(key),
+      msgRetryCounterCache: this.msgRetryCounterCache,
+    }
+    let socket: WASocketLike
+    try {
+      config = await this.runtime.plugins.socketConfig(this, config)
+      this.lastSocketConfig = config
+      const created = this.runtime.socketFactory({ sessionId: this.id, config })
+      // Baileys emits its first events on the next tick: listeners must be attached before any await.
+      socket = created instanceof Promise ? await created : created
+    } catch (error) {
+      // A plugin or factory failure (an unreachable proxy, say) is a failed attempt: back off and retry.
+      const message = `Could not create the socket: ${errorMessage(error)}`
+      await this.reportError(error instanceof WafleetError ? error : new ConnectionError('CONNECTION_FAILED', message, { cause: error }))
+      if (error instanceof ValidationError) throw error
+      throw new DisconnectError({ action: 'backoff', code: null, reason: 'socket_error', message })
+    }
+    let settle!: (outcome: DisconnectOutcome) => void
+    const closed = new Promise<DisconnectOutcome>((resolve) => (settle = resolve))
+    let settled = false
+    const live: LiveSocket = {
+      socket,
+      closed,
+      qrAttempt: 0,
+      close: (outcome) => {
+        if (settled) return
+        settled = true
+        if (this.live === live) this.live = null
+        settle(outcome)
+      },
+    }
+    this.live = live
+    // Events of one socket are handled strictly in order; a failing handler is reported, never thrown into Baileys.
+    const events = createSerialQueue()
+    socket.ev.process((batch) => {
+      void events.run(() => this.handleEvents(live, batch)).catch((error: unknown) => {
+        this.logger.error({ err: error }, 'handling socket events failed')
+      })
+    })
+    return live
+  }
+
+  private async handleEvents(live: LiveSocket, batch: Partial<BaileysEventMap>): Promise<void> {
+    if (this.live !== live && !batch['connection.update']) return
+    const credsUpdate = batch['creds.update']
+    if (credsUpdate) {
+      // Persisted in order by the auth store; a failure is reported there and fails the session below.
+      this.auth?.saveCreds().catch((error: unknown) => this.onCredsWriteFailed(live, error))
+    }
+    const update = batch['connection.update']
+    if (update) await this.handleConnectionUpdate(live, update)
+    this.tracker.observe(batch)
+    if (this.tracker.takeDirty()) this.scheduleStats()
+    for (const name of WHATSAPP_EVENTS) {
+      if (name === 'connection.update') continue
+      const data = batch[name]
+      if (data !== undefined) await this.publish(name, data as SessionEventMap[typeof name])
+    }
+  }
+
+  /** Credentials that cannot be saved would be lost at the next restart: stop and say so instead. */
+  private async onCredsWriteFailed(live: LiveSocket, error: unknown): Promise<void> {
+    const loop = this.loop
+    if (this.live !== live || !loop) return
+    const wrapped = toStorageError(error, 'saveCreds')
+    this.logger.error({ err: wrapped }, 'credentials could not be saved; closing the connection')
+    loop.abort.abort()
+    await this.endSocket(live, undefined)
+    await loop.done
+    await this.fail(wrapped, 'credentials_not_saved')
+  }
+
+  private async handleConnectionUpdate(live: LiveSocket, update: Partial<ConnectionState>): Promise<void> {
+    const { qr, lastDisconnect, ...rest } = update
+    let forwarded: ConnectionUpdate | null = Object.keys(rest).length ? { ...rest } : null
+    if (update.connection === 'close') {
+      const outcome = classifyDisconnect(lastDisconnect?.error)
+      const last = toLastDisconnect(outcome, lastDisconnect?.date)
+      forwarded = { ...rest, lastDisconnect: last }
+      if (outcome.action !== 'intentional') {
+        this.logger.info({ code: outcome.code, reason: outcome.reason }, 'connection closed')
+        await this.persist({ lastDisconnect: last, connectedAt: null })
+      } else if (this.record.connectedAt) {
+        await this.persist({ connectedAt: null })
+      }
+      this.currentQr = null
+      if (!this.auth?.isPaired()) await this.clearUnpairedCredentials()
+      live.close(outcome)
+    }
+    if (this.live !== live) return
+    if (forwarded) await this.publish('connection.update', forwarded)
+    if (qr) await this.handleQr(live, qr)
+    if (update.connection === 'open') await this.handleOpen(live)
+  }
+
+  private async handleQr(live: LiveSocket, qr: string): Promise<void> {
+    live.qrAttempt++
+    if (this.pairingPhone) return // pairing by code: Baileys keeps rotating refs, the user does not need them
+    const attempt = live.qrAttempt
+    const expiresAt = new Date(Date.now() + qrLifetimeMs(attempt, this.runtime.options.baileys.qrTimeout))
+    const dataUrl = await renderQrDataUrl(qr)
+    if (this.live !== live) return
+    this.currentQr = { value: qr, dataUrl, expiresAt, attempt }
+    if (this.currentStatus !== 'qr') await this.setStatus('qr', { reason: 'qr' })
+    await this.publish('session.qr', { qr, dataUrl, expiresAt: expiresAt.toISOString(), attempt })
+  }
+
+  private async handleOpen(live: LiveSocket): Promise<void> {
+    const user = live.socket.user
+    const jid = user?.id ? user.id.replace(/:\d+@/, '@') : this.record.jid
+    const lid = user?.lid ? user.lid.replace(/:\d+@/, '@') : this.record.lid
+    const phoneNumber = jid?.endsWith('@s.whatsapp.net') ? jid.split('@')[0]! : this.record.phoneNumber
+    this.currentQr = null
+    this.pairingPhone = null
+    this.currentError = null
+    this.versionRefreshed = false
+    await this.persist({ jid, lid, phoneNumber, connectedAt: new Date().toISOString() })
+    await this.setStatus('connected', { reason: 'open' })
+  }
+
+  // ---------------------------------------------------------------- state, persistence, events
+
+  private async setStatus(status: SessionStatus, extra: Omit<SessionStatusEvent, 'status' | 'previous'> = {}): Promise<void> {
+    const previous = this.currentStatus
+    if (previous === status && status !== 'reconnecting') return
+    this.currentStatus = status
+    if (status !== 'qr' && status !== 'pairing') this.currentQr = status === 'connected' ? null : this.currentQr
+    void this.persist({ status }).catch(() => undefined)
+    await this.publish('session.status', { status, previous, ...extra })
+  }
+
+  /**
+   * Writes a patch of the session record, one write at a time. A conflict with another writer
+   * re-reads the record and applies the patch on top, because these fields are owned by this session.
+   */
+  private persist(patch: SessionPatch): Promise<void> {
+    Object.assign(this.record, structuredClone(patch))
+    return this.writes.run(async () => {
+      if (this.deleted) return
+      try {
+        this.record = await this.runtime.storage.sessions.update(this.id, patch, { expectedVersion: this.record.version })
+      } catch (error) {
+        if (error instanceof WafleetError && error.code === 'VERSION_CONFLICT') {
+          const current = await this.runtime.storage.sessions.get(this.id)
+          if (current) {
+            this.record = await this.runtime.storage.sessions.update(this.id, patch, { expectedVersion: current.version })
+            return
+          }
+        }
+        const wrapped = toStorageError(error, 'sessions.update')
+        await this.reportError(wrapped)
+        throw wrapped
+      } finally {
+        // Status and stats live in memory first; what the adapter returned may lag behind them.
+        this.record.status = this.currentStatus
+      }
+    })
+  }
+
+  private scheduleStats(): void {
+    if (this.statsTimer) return
+    this.statsTimer = setTimeout(() => {
+      this.statsTimer = null
+      void this.flushStats().catch(() => undefined)
+    }, this.runtime.options.statsFlushMs)
+    this.statsTimer.unref()
+  }
+
+  private async flushStats(): Promise<void> {
+    if (this.statsTimer) {
+      clearTimeout(this.statsTimer)
+      this.statsTimer = null
+    }
+    const stats = this.tracker.snapshot()
+    if (JSON.stringify(stats) === JSON.stringify(this.record.stats)) return
+    await this.persist({ stats }).catch(() => undefined)
+    await this.publish('session.stats', stats)
+  }
+
+  /** Records the error on the session and emits `session.error`; never throws. */
+  private async reportError(error: WafleetError): Promise<void> {
+    this.currentError = error
+    this.logger.warn({ err: error }, error.message)
+    await this.publish('session.error', { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) })
+  }
+
+  private async publish<E extends SessionEventName>(event: E, data: SessionEventMap[E]): Promise<void> {
+    if (this.deleted && event !== 'session.deleted') return
+    await this.runtime.publish(this, event, data)
+    this.dispatch(event, data)
+  }
+
+  /** @internal Emits an event on this session (used by the manager for lifecycle events it owns). */
+  emitLifecycle<E extends 'session.created' | 'session.deleted'>(event: E, data: SessionEventMap[E]): void {
+    this.dispatch(event, data)
+  }
+
+  private assertAlive(): void {
+    if (this.deleted) throw new SessionError('SESSION_NOT_FOUND', `Session ${this.id} was deleted`, { details: { sessionId: this.id } })
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function pickUpdate(patch: SessionUpdate): SessionConfigInput & { name?: string } {
+  if (!patch || typeof patch !== 'object') throw new ValidationError('VALIDATION_ERROR', 'update needs an object')
+  const allowed = ['name', 'webhooks', 'proxy', 'rateLimit', 'metadata'] as const
+  const unknown = Object.keys(patch).filter((key) => !(allowed as readonly string[]).includes(key))
+  if (unknown.length) {
+    throw new ValidationError('VALIDATION_ERROR', `Unknown session fields: ${unknown.join(', ')}`, { details: { fields: unknown } })
+  }
+  const out: SessionConfigInput & { name?: string } = {}
+  for (const key of allowed) if (patch[key] !== undefined) (out as Record<string, unknown>)[key] = structuredClone(patch[key])
+  return out
+}
+

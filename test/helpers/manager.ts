@@ -1,0 +1,39 @@
+import { SessionManager, createMemoryStorage, createSilentLogger, type SessionManagerOptions, type SessionStatus } from '../../src/index.js'
+import type { Session } from '../../src/index.js'
+import { createMockSocketFactory, type MockSocketFactory } from '../../src/testing/index.js'
+
+export interface Harness {
+  manager: SessionManager
+  mock: MockSocketFactory
+}
+
+/** A started manager over the mock socket with fast reconnects; every option can be overridden. */
+export async function startManager(options: SessionManagerOptions & { mock?: MockSocketFactory } = {}): Promise<Harness> {
+  const mock = options.mock ?? createMockSocketFactory()
+  const manager = new SessionManager({
+    storage: createMemoryStorage(),
+    logger: createSilentLogger(),
+    socketFactory: mock.factory,
+    reconnect: { minDelayMs: 1, maxDelayMs: 5, maxAttempts: 5 },
+    ...options,
+  })
+  await manager.start()
+  return { manager, mock }
+}
+
+/** Creates, connects and pairs a session through the mock; resolves once it is connected. */
+export async function pairedSession(h: Harness, name: string, phoneNumber = '5511999990001'): Promise<Session> {
+  const session = await h.manager.create({ name })
+  await session.connect()
+  await session.waitFor('qr', 5_000)
+  h.mock.scan(session.id, { phoneNumber })
+  await session.waitFor('connected', 5_000)
+  return session
+}
+
+/** Collects the statuses a session goes through. */
+export function recordStatuses(session: Session): SessionStatus[] {
+  const seen: SessionStatus[] = []
+  session.on('session.status', ({ status }) => seen.push(status))
+  return seen
+}
