@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { createValueCodec } from '../auth/codec.js'
 import { SafeEmitter } from '../emitter.js'
 import { SessionError, StorageError, ValidationError, WafleetError, isWafleetError, toStorageError } from '../errors.js'
@@ -22,10 +21,11 @@ import {
 import { createMemoryMessageStore } from './message-store.js'
 import { resolveRestoreOptions, resolveSessionOptions, type SessionManagerOptions } from './options.js'
 import { TenantView } from './tenant-view.js'
+import { uuidv7 } from '../util/ids.js'
 import { assertName, assertSafeId, assertSessionConfig } from './validate.js'
 
 export interface CreateSessionInput extends SessionConfigInput {
-  /** Chosen id; generated (UUID) when omitted. */
+  /** Chosen id; generated (a time-ordered UUID v7) when omitted. */
   id?: string
   /** Unique within the tenant. */
   name: string
@@ -153,7 +153,7 @@ export class SessionManager extends SafeEmitter<ManagerListeners> {
   async create(input: CreateSessionInput): Promise<Session> {
     this.assertStarted()
     if (!input || typeof input !== 'object') throw new ValidationError('VALIDATION_ERROR', 'create needs { name }')
-    const id = input.id === undefined ? randomUUID() : assertSafeId(input.id, 'id')
+    const id = input.id === undefined ? uuidv7() : assertSafeId(input.id, 'id')
     const tenantId = input.tenantId === undefined || input.tenantId === null ? null : assertSafeId(input.tenantId, 'tenantId')
     const name = assertName(input.name)
     const config: SessionConfigInput = {

@@ -290,7 +290,7 @@ export class Session extends SafeEmitter<SessionListeners> {
    * Links this session to the phone number with an 8-character code instead of a QR. Starts the
    * connection when needed and waits until WhatsApp is ready to accept the request.
    */
-  requestPairingCode(phoneNumber: string): Promise<string> {
+  async requestPairingCode(phoneNumber: string): Promise<string> {
     const phone = parsePhoneNumber(phoneNumber)
     return this.ops.run(async () => {
       this.assertAlive()
@@ -346,7 +346,14 @@ export class Session extends SafeEmitter<SessionListeners> {
   async restore(): Promise<boolean> {
     return this.ops.run(async () => {
       if (this.deleted || this.loop || this.record.desiredState !== 'running') return false
-      const auth = await this.loadAuth()
+      let auth: AuthStore
+      try {
+        auth = await this.loadAuth()
+      } catch (error) {
+        // Reported on the session (failed + session.error); the credentials stay where they are.
+        await this.fail(error instanceof WafleetError ? error : toStorageError(error, 'auth.load'), 'credentials_unreadable')
+        return false
+      }
       if (!auth.isPaired()) return false
       await this.startLoop('restore')
       return true
@@ -550,6 +557,7 @@ export class Session extends SafeEmitter<SessionListeners> {
     }
     await loop.done
     this.sendQueue.failAll(notConnected(this.id, 'stopped'))
+    if (this.record.connectedAt) await this.persist({ connectedAt: null })
   }
 
   private async endSocket(live: LiveSocket, error: Error | undefined): Promise<void> {
@@ -589,13 +597,13 @@ export class Session extends SafeEmitter<SessionListeners> {
         })
       } catch (error) {
         if (signal.aborted) return
-        await this.endLoop(error)
+        await this.endLoop(error, signal)
         return
       }
       const outcome = await live.closed
       if (signal.aborted) return
       if (outcome.action !== 'restart' && outcome.action !== 'backoff') {
-        await this.endLoop(new DisconnectError(outcome))
+        await this.endLoop(new DisconnectError(outcome), signal)
         return
       }
       if (outcome.action === 'backoff') {
@@ -611,7 +619,9 @@ export class Session extends SafeEmitter<SessionListeners> {
   }
 
   /** How the loop ended: a terminal close, the circuit breaker, or a failure to build a socket. */
-  private async endLoop(error: unknown): Promise<void> {
+  private async endLoop(error: unknown, signal: AbortSignal): Promise<void> {
+    // The loop is over before anyone hears of the outcome, so a `connect()` reacting to it starts a new one.
+    if (this.loop?.abort.signal === signal) this.loop = null
     if (!(error instanceof DisconnectError)) {
       const wrapped = error instanceof WafleetError ? error : new ConnectionError('CONNECTION_FAILED', errorMessage(error), { cause: error })
       await this.fail(wrapped, 'connect_error')
@@ -772,7 +782,7 @@ export class Session extends SafeEmitter<SessionListeners> {
   }
 
   private async handleEvents(live: LiveSocket, batch: Partial<BaileysEventMap>): Promise<void> {
-    if (this.live !== live && !batch['connection.update']) return
+    if (this.live !== live) return
     const credsUpdate = batch['creds.update']
     if (credsUpdate) {
       // Persisted in order by the auth store; a failure is reported there and fails the session below.
@@ -802,6 +812,7 @@ export class Session extends SafeEmitter<SessionListeners> {
   }
 
   private async handleConnectionUpdate(live: LiveSocket, update: Partial<ConnectionState>): Promise<void> {
+    if (this.live !== live) return
     const { qr, lastDisconnect, ...rest } = update
     let forwarded: ConnectionUpdate | null = Object.keys(rest).length ? { ...rest } : null
     if (update.connection === 'close') {
@@ -816,9 +827,10 @@ export class Session extends SafeEmitter<SessionListeners> {
       }
       this.currentQr = null
       if (!this.auth?.isPaired()) await this.clearUnpairedCredentials()
+      await this.publish('connection.update', forwarded)
       live.close(outcome)
+      return
     }
-    if (this.live !== live) return
     if (forwarded) await this.publish('connection.update', forwarded)
     if (qr) await this.handleQr(live, qr)
     if (update.connection === 'open') await this.handleOpen(live)

@@ -108,7 +108,6 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
             details: { name: input.name, tenantId: input.tenantId },
           })
         }
-        // Two creates in the same millisecond must still list in creation order.
         const now = new Date()
         const record: SessionRecord = { ...structuredClone(input), createdAt: now, updatedAt: now, version: 1 }
         data.sessions.set(record.id, record)

@@ -1,0 +1,78 @@
+import { BufferJSON, initAuthCreds, proto } from '@whiskeysockets/baileys'
+import { describe, expect, it } from 'vitest'
+import { createMemoryBacking, createMemoryStorage, useStorageAuthState } from '../../src/index.js'
+import { createValueCodec } from '../../src/auth/codec.js'
+
+describe('useStorageAuthState (drop-in for useMultiFileAuthState)', () => {
+  it('has the same shape and persists creds and keys across instances', async () => {
+    const backing = createMemoryBacking()
+    const { state, saveCreds } = await useStorageAuthState(createMemoryStorage({ backing }), 'bot')
+    expect(Object.keys(state)).toEqual(['creds', 'keys'])
+    expect(state.creds.registered).toBe(false)
+    state.creds.me = { id: '5511999990001:1@s.whatsapp.net' }
+    await saveCreds()
+    await state.keys.set({
+      'pre-key': { '1': { public: Buffer.from([1, 2]), private: Buffer.from([3, 4]) } },
+      session: { '5511999990001.0': Buffer.from([9, 9, 9]) },
+      'app-state-sync-key': { 'AAAA/+==': proto.Message.AppStateSyncKeyData.create({ keyData: Buffer.from([7]) }) },
+      'lid-mapping': { '5511999990001': '123456789' },
+    })
+
+    const again = await useStorageAuthState(createMemoryStorage({ backing }), 'bot')
+    expect(again.state.creds.me?.id).toBe('5511999990001:1@s.whatsapp.net')
+    expect(Buffer.from(again.state.creds.noiseKey.private)).toEqual(Buffer.from(state.creds.noiseKey.private))
+    const preKeys = await again.state.keys.get('pre-key', ['1', '2'])
+    expect(Object.keys(preKeys)).toEqual(['1'])
+    expect(Buffer.from(preKeys['1']!.private)).toEqual(Buffer.from([3, 4]))
+    const syncKeys = await again.state.keys.get('app-state-sync-key', ['AAAA/+=='])
+    expect(syncKeys['AAAA/+==']).toBeInstanceOf(proto.Message.AppStateSyncKeyData)
+    expect(await again.state.keys.get('lid-mapping', ['5511999990001'])).toEqual({ '5511999990001': '123456789' })
+    await again.state.keys.set({ session: { '5511999990001.0': null } })
+    expect(await again.state.keys.get('session', ['5511999990001.0'])).toEqual({})
+  })
+
+  it('clear() wipes credentials and keys', async () => {
+    const storage = createMemoryStorage()
+    const { state, saveCreds, clear } = await useStorageAuthState(storage, 'wipe')
+    await saveCreds()
+    await state.keys.set({ session: { a: Buffer.from([1]) } })
+    await clear()
+    expect(await storage.auth.readCreds('wipe')).toBeNull()
+    expect((await storage.auth.getKeys('wipe', 'session', ['a'])).size).toBe(0)
+  })
+
+  it('a failed write rejects (never silently dropped)', async () => {
+    const storage = createMemoryStorage()
+    const { state, saveCreds } = await useStorageAuthState(storage, 'closed')
+    await storage.close()
+    await expect(saveCreds()).rejects.toMatchObject({ code: 'STORAGE_CLOSED' })
+    await expect(state.keys.set({ session: { a: Buffer.from([1]) } })).rejects.toMatchObject({ code: 'STORAGE_CLOSED' })
+    await expect(state.keys.get('session', ['a'])).rejects.toMatchObject({ code: 'STORAGE_CLOSED' })
+  })
+
+  it('corrupt stored creds reject with CODEC_ERROR instead of becoming fresh creds', async () => {
+    const backing = createMemoryBacking()
+    const storage = createMemoryStorage({ backing })
+    await useStorageAuthState(storage, 'broken').then(({ saveCreds }) => saveCreds())
+    backing.creds.set('broken', new Uint8Array([1, 123, 34]))
+    await expect(useStorageAuthState(storage, 'broken')).rejects.toMatchObject({ code: 'CODEC_ERROR' })
+  })
+})
+
+describe('value codec', () => {
+  it('is BufferJSON-compatible and tagged', () => {
+    const codec = createValueCodec()
+    const creds = initAuthCreds()
+    const bytes = codec.encode(creds, 'ctx')
+    expect(bytes[0]).toBe(0x01)
+    expect(JSON.parse(Buffer.from(bytes.subarray(1)).toString('utf8'), BufferJSON.reviver)).toEqual(JSON.parse(JSON.stringify(creds, BufferJSON.replacer), BufferJSON.reviver))
+    expect(codec.decode(bytes, 'ctx')).toEqual(JSON.parse(JSON.stringify(creds, BufferJSON.replacer), BufferJSON.reviver))
+  })
+
+  it('rejects unknown formats and encrypted data without keys', () => {
+    const codec = createValueCodec()
+    expect(() => codec.decode(new Uint8Array([9, 1, 2]), 'ctx')).toThrow(expect.objectContaining({ code: 'CODEC_ERROR' }))
+    const encrypted = createValueCodec({ encryption: { keys: { k1: Buffer.alloc(32, 1) }, current: 'k1' } }).encode({ a: 1 }, 'ctx')
+    expect(() => codec.decode(encrypted, 'ctx')).toThrow(expect.objectContaining({ code: 'ENCRYPTION_KEY_MISSING' }))
+  })
+})
