@@ -6,7 +6,8 @@ export type { SessionManagerOptions, RestoreOptions } from './manager/options.js
 export { TenantView } from './manager/tenant-view.js'
 
 export { Session, SETTLED_STATUSES } from './session/session.js'
-export type { QrState, SendOptions, SessionUpdate } from './session/session.js'
+export type { QrState, SendOptions } from './session/session.js'
+export type { SessionUpdate } from './session/session-update.js'
 export type { ReconnectOptions } from './session/runtime.js'
 export { classifyDisconnect } from './session/disconnect.js'
 export type { DisconnectAction, DisconnectOutcome } from './session/disconnect.js'

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
-  proto,
   type AnyMessageContent,
   type BaileysEventMap,
   type ConnectionState,
@@ -29,12 +28,11 @@ import {
   type SessionListeners,
   type SessionStatusEvent,
 } from '../events.js'
-import { REDACTED, redactUrlCredentials, type Logger } from '../logger.js'
+import type { Logger } from '../logger.js'
 import { contactContent, deleteContent, editContent, locationContent, pollContent, reactionContent, textContent } from '../messages/content.js'
 import type { ContactCardInput, LocationInput, PollInput } from '../messages/content.js'
 import { assertMediaInput, buildMediaContent, type MediaInput } from '../messages/media.js'
 import { parsePhoneNumber, parseRecipient } from '../messages/recipient.js'
-import type { SessionConfigInput } from '../plugins/types.js'
 import type { LastDisconnect, SessionPatch, SessionRecord, SessionStats, SessionStatus } from '../storage/types.js'
 import type { WASocketLike } from '../socket/types.js'
 import { createBoundedCache } from '../util/bounded-cache.js'
@@ -43,6 +41,9 @@ import { classifyDisconnect, DisconnectError, outcomeError, toLastDisconnect, ty
 import { qrLifetimeMs, renderQrDataUrl } from './qr.js'
 import type { SessionRuntime } from './runtime.js'
 import { SendQueue } from './send-queue.js'
+import { SentMessages } from './sent-messages.js'
+import { toSessionInfo } from './session-info.js'
+import { pickUpdate, type SessionUpdate } from './session-update.js'
 import { StatsTracker } from './stats.js'
 
 export interface QrState {
@@ -61,14 +62,6 @@ export interface SendOptions {
   mentions?: string[]
   /** Any other Baileys send option. */
   baileys?: MiscMessageGenerationOptions
-}
-
-export interface SessionUpdate {
-  name?: string
-  webhooks?: SessionRecord['webhooks']
-  proxy?: SessionRecord['proxy']
-  rateLimit?: SessionRecord['rateLimit']
-  metadata?: SessionRecord['metadata']
 }
 
 /** A socket of this session and what became of it. */
@@ -109,6 +102,7 @@ export class Session extends SafeEmitter<SessionListeners> {
   private readonly writes = createSerialQueue()
   private readonly tracker: StatsTracker
   private readonly sendQueue: SendQueue
+  private readonly sent: SentMessages
   /** Session-scoped so that retry counts survive reconnects (Baileys' advice against decrypt loops). */
   private readonly msgRetryCounterCache = createBoundedCache(1_000, 60 * 60_000)
 
@@ -124,6 +118,7 @@ export class Session extends SafeEmitter<SessionListeners> {
     this.currentStatus = STOPPED.includes(record.status) ? record.status : 'stopped'
     this.tracker = new StatsTracker(record.stats)
     this.sendQueue = new SendQueue(() => this.record.rateLimit ?? runtime.options.rateLimit, runtime.options.maxQueuedSends)
+    this.sent = new SentMessages(record.id, runtime.messages, runtime.options.sentMessageLimit, (error) => this.reportError(error))
   }
 
   get id(): string {
@@ -189,28 +184,7 @@ export class Session extends SafeEmitter<SessionListeners> {
 
   /** A secret-free snapshot, safe for logs, webhooks and HTTP responses. */
   info(): SessionInfo {
-    const { createdAt, updatedAt, ...rest } = this.record
-    return {
-      ...structuredClone(rest),
-      status: this.currentStatus,
-      stats: this.tracker.snapshot(),
-      webhooks: rest.webhooks.map((endpoint) => ({
-        ...structuredClone(endpoint),
-        url: redactUrlCredentials(endpoint.url),
-        ...(endpoint.secret === undefined ? {} : { secret: REDACTED }),
-        ...(endpoint.headers ? { headers: Object.fromEntries(Object.keys(endpoint.headers).map((name) => [name, REDACTED])) } : {}),
-      })),
-      proxy: rest.proxy
-        ? {
-            ...structuredClone(rest.proxy),
-            ...(typeof rest.proxy.url === 'string' ? { url: redactUrlCredentials(rest.proxy.url) } : {}),
-            ...(rest.proxy.password === undefined ? {} : { password: REDACTED }),
-          }
-        : null,
-      createdAt: createdAt.toISOString(),
-      updatedAt: updatedAt.toISOString(),
-      error: this.currentError ? { code: this.currentError.code, message: this.currentError.message } : null,
-    }
+    return toSessionInfo(this.record, this.currentStatus, this.tracker.snapshot(), this.currentError)
   }
 
   /** Resolves when the status is one of `statuses` (now or later); rejects after `timeoutMs`. */
@@ -466,43 +440,8 @@ export class Session extends SafeEmitter<SessionListeners> {
     }
     this.tracker.messageSent()
     this.scheduleStats()
-    await this.rememberSent(message)
+    await this.sent.remember(message)
     return message
-  }
-
-  /** Keeps what we sent so Baileys can re-send it when a recipient asks for a retry. */
-  private async rememberSent(message: WAMessage): Promise<void> {
-    if (!message.message || !message.key.id) return
-    try {
-      await this.runtime.messages.put(
-        this.id,
-        [
-          {
-            id: message.key.id,
-            remoteJid: message.key.remoteJid ?? '',
-            message: proto.Message.encode(message.message).finish(),
-            timestamp: Date.now(),
-          },
-        ],
-        this.runtime.options.sentMessageLimit,
-      )
-    } catch (error) {
-      // The message is already on its way: failing the send would make callers send it twice.
-      await this.reportError(toStorageError(error, 'messages.put'))
-    }
-  }
-
-  private async getMessage(key: WAMessageKey): Promise<proto.IMessage | undefined> {
-    if (!key.id) return undefined
-    let stored
-    try {
-      stored = await this.runtime.messages.get(this.id, key.id)
-    } catch (error) {
-      const wrapped = toStorageError(error, 'messages.get')
-      await this.reportError(wrapped)
-      throw wrapped
-    }
-    return stored ? proto.Message.decode(stored.message) : undefined
   }
 
   // ---------------------------------------------------------------- connection loop
@@ -739,7 +678,7 @@ export class Session extends SafeEmitter<SessionListeners> {
       ...this.runtime.options.baileys,
       auth: auth.state,
       logger: this.logger.child({ module: 'baileys' }),
-      getMessage: (key) => this.getMessage(key),
+      getMessage: (key) => this.sent.get(key),
       msgRetryCounterCache: this.msgRetryCounterCache,
     }
     let socket: WASocketLike
@@ -946,16 +885,3 @@ export class Session extends SafeEmitter<SessionListeners> {
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
-
-function pickUpdate(patch: SessionUpdate): SessionConfigInput & { name?: string } {
-  if (!patch || typeof patch !== 'object') throw new ValidationError('VALIDATION_ERROR', 'update needs an object')
-  const allowed = ['name', 'webhooks', 'proxy', 'rateLimit', 'metadata'] as const
-  const unknown = Object.keys(patch).filter((key) => !(allowed as readonly string[]).includes(key))
-  if (unknown.length) {
-    throw new ValidationError('VALIDATION_ERROR', `Unknown session fields: ${unknown.join(', ')}`, { details: { fields: unknown } })
-  }
-  const out: SessionConfigInput & { name?: string } = {}
-  for (const key of allowed) if (patch[key] !== undefined) (out as Record<string, unknown>)[key] = structuredClone(patch[key])
-  return out
-}
-
