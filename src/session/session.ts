@@ -27,6 +27,7 @@ import {
   type SessionInfo,
   type SessionListeners,
   type SessionStatusEvent,
+  type WhatsAppEventName,
 } from '../events.js'
 import type { Logger } from '../logger.js'
 import { contactContent, deleteContent, editContent, locationContent, pollContent, reactionContent, textContent } from '../messages/content.js'
@@ -72,6 +73,9 @@ interface LiveSocket {
   close: (outcome: DisconnectOutcome) => void
   qrAttempt: number
 }
+
+/** Baileys events forwarded as they are (`creds.update` never is; `connection.update` is rewritten). */
+const FORWARDED_EVENTS: ReadonlySet<string> = new Set(WHATSAPP_EVENTS)
 
 /** Statuses in which a connection attempt has had its first outcome. */
 export const SETTLED_STATUSES: readonly SessionStatus[] = ['connected', 'qr', 'pairing', 'reconnecting', 'stopped', 'logged_out', 'failed']
@@ -731,10 +735,10 @@ export class Session extends SafeEmitter<SessionListeners> {
     if (update) await this.handleConnectionUpdate(live, update)
     this.tracker.observe(batch)
     if (this.tracker.takeDirty()) this.scheduleStats()
-    for (const name of WHATSAPP_EVENTS) {
-      if (name === 'connection.update') continue
+    for (const name of Object.keys(batch) as (keyof BaileysEventMap)[]) {
+      if (name === 'connection.update' || !FORWARDED_EVENTS.has(name)) continue
       const data = batch[name]
-      if (data !== undefined) await this.publish(name, data as SessionEventMap[typeof name])
+      if (data !== undefined) await this.publish(name as WhatsAppEventName, data as SessionEventMap[WhatsAppEventName])
     }
   }
 
