@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import {
   type AnyMessageContent,
   type BaileysEventMap,
@@ -8,14 +7,12 @@ import {
   type WAMessage,
   type WAMessageKey,
 } from '@whiskeysockets/baileys'
-import pRetry from 'p-retry'
 import { loadAuthStore, type AuthStore } from '../auth/auth-store.js'
 import { SafeEmitter } from '../emitter.js'
 import {
   ConnectionError,
   SendError,
   SessionError,
-  ValidationError,
   WafleetError,
   toStorageError,
 } from '../errors.js'
@@ -35,13 +32,13 @@ import type { ContactCardInput, LocationInput, PollInput } from '../messages/con
 import { assertMediaInput, buildMediaContent, type MediaInput } from '../messages/media.js'
 import { parsePhoneNumber, parseRecipient } from '../messages/recipient.js'
 import type { LastDisconnect, SessionPatch, SessionRecord, SessionStats, SessionStatus } from '../storage/types.js'
-import type { WASocketLike } from '../socket/types.js'
 import { createBoundedCache } from '../util/bounded-cache.js'
 import { createSerialQueue } from '../util/serial.js'
-import { classifyDisconnect, DisconnectError, outcomeError, toLastDisconnect, type DisconnectOutcome } from './disconnect.js'
+import { classifyDisconnect, DisconnectError, outcomeError, toLastDisconnect } from './disconnect.js'
 import { qrLifetimeMs, renderQrDataUrl } from './qr.js'
 import type { SessionRuntime } from './runtime.js'
 import { SendQueue } from './send-queue.js'
+import { Connection, type LiveSocket } from './connection.js'
 import { SentMessages } from './sent-messages.js'
 import { toSessionInfo } from './session-info.js'
 import { pickUpdate, type SessionUpdate } from './session-update.js'
@@ -65,14 +62,6 @@ export interface SendOptions {
   baileys?: MiscMessageGenerationOptions
 }
 
-/** A socket of this session and what became of it. */
-interface LiveSocket {
-  socket: WASocketLike
-  /** Settles with the close of the socket (or the factory's failure). */
-  closed: Promise<DisconnectOutcome>
-  close: (outcome: DisconnectOutcome) => void
-  qrAttempt: number
-}
 
 /** Baileys events forwarded as they are (`creds.update` never is; `connection.update` is rewritten). */
 const FORWARDED_EVENTS: ReadonlySet<string> = new Set(WHATSAPP_EVENTS)
@@ -93,12 +82,7 @@ export class Session extends SafeEmitter<SessionListeners> {
   private currentError: WafleetError | null = null
   private currentQr: QrState | null = null
   private auth: AuthStore | null = null
-  private live: LiveSocket | null = null
-  private loop: { abort: AbortController; done: Promise<void> } | null = null
   private pairingPhone: string | null = null
-  /** Config of the latest socket; media downloads reuse its fetch options (proxy dispatcher). */
-  private lastSocketConfig: UserFacingSocketConfig | null = null
-  private versionRefreshed = false
   private deleted = false
   private statsTimer: NodeJS.Timeout | null = null
   private readonly logger: Logger
@@ -107,6 +91,7 @@ export class Session extends SafeEmitter<SessionListeners> {
   private readonly tracker: StatsTracker
   private readonly sendQueue: SendQueue
   private readonly sent: SentMessages
+  private readonly connection: Connection
   /** Session-scoped so that retry counts survive reconnects (Baileys' advice against decrypt loops). */
   private readonly msgRetryCounterCache = createBoundedCache(1_000, 60 * 60_000)
 
@@ -123,6 +108,16 @@ export class Session extends SafeEmitter<SessionListeners> {
     this.tracker = new StatsTracker(record.stats)
     this.sendQueue = new SendQueue(() => this.record.rateLimit ?? runtime.options.rateLimit, runtime.options.maxQueuedSends)
     this.sent = new SentMessages(record.id, runtime.messages, runtime.options.sentMessageLimit, (error) => this.reportError(error))
+    this.connection = new Connection({
+      logger,
+      options: runtime.options,
+      socketConfig: (auth) => this.socketConfig(auth),
+      createSocket: (config) => runtime.socketFactory({ sessionId: this.id, config }),
+      handleEvents: (live, batch) => this.handleEvents(live, batch),
+      setStatus: (status, extra) => this.setStatus(status, extra),
+      reportError: (error) => this.reportError(error),
+      ended: (error) => this.endLoop(error),
+    })
   }
 
   get id(): string {
@@ -220,7 +215,7 @@ export class Session extends SafeEmitter<SessionListeners> {
   connect(): Promise<void> {
     return this.ops.run(async () => {
       this.assertAlive()
-      if (this.loop) return
+      if (this.connection.running) return
       await this.persist({ desiredState: 'running' })
       await this.startLoop('connect')
     })
@@ -240,11 +235,10 @@ export class Session extends SafeEmitter<SessionListeners> {
   logout(): Promise<void> {
     return this.ops.run(async () => {
       this.assertAlive()
-      const live = this.live
       const wasOpen = this.currentStatus === 'connected'
-      await this.stopLoop(async () => {
+      await this.stopLoop(async (live) => {
         // Ask WhatsApp to remove the device; only possible on an open connection.
-        if (live && wasOpen) {
+        if (wasOpen) {
           await live.socket.logout().catch((error: unknown) => this.logger.warn({ err: error }, 'logout request to WhatsApp failed'))
         }
       })
@@ -277,12 +271,12 @@ export class Session extends SafeEmitter<SessionListeners> {
           details: { sessionId: this.id },
         })
       }
-      if (!this.loop) {
+      if (!this.connection.running) {
         await this.persist({ desiredState: 'running' })
         await this.startLoop('pairing')
       }
       const status = await this.waitFor(['qr', 'pairing', ...STOPPED, 'connected'], this.runtime.options.pairingTimeoutMs)
-      const live = this.live
+      const live = this.connection.current
       if ((status !== 'qr' && status !== 'pairing') || !live) {
         throw new ConnectionError('PAIRING_FAILED', `Session ${this.id} cannot pair now (status: ${status})`, {
           details: { sessionId: this.id, status },
@@ -323,7 +317,7 @@ export class Session extends SafeEmitter<SessionListeners> {
   /** @internal Connects if the persisted intent is "running" and credentials exist. */
   async restore(): Promise<boolean> {
     return this.ops.run(async () => {
-      if (this.deleted || this.loop || this.record.desiredState !== 'running') return false
+      if (this.deleted || this.connection.running || this.record.desiredState !== 'running') return false
       let auth: AuthStore
       try {
         auth = await this.loadAuth()
@@ -375,7 +369,7 @@ export class Session extends SafeEmitter<SessionListeners> {
     const content = await buildMediaContent(media, {
       maxBytes: this.runtime.options.maxMediaBytes,
       timeoutMs: this.runtime.options.mediaTimeoutMs,
-      fetchOptions: (this.lastSocketConfig?.options as Record<string, unknown> | undefined) ?? {},
+      fetchOptions: (this.connection.lastConfig?.options as Record<string, unknown> | undefined) ?? {},
     })
     return this.enqueueSend(jid, content, options)
   }
@@ -419,7 +413,7 @@ export class Session extends SafeEmitter<SessionListeners> {
 
   private assertConnected(): void {
     this.assertAlive()
-    if (this.currentStatus !== 'connected' || !this.live) throw notConnected(this.id, this.currentStatus)
+    if (this.currentStatus !== 'connected' || !this.connection.current) throw notConnected(this.id, this.currentStatus)
   }
 
   private enqueueSend(jid: string, content: AnyMessageContent, options: SendOptions): Promise<WAMessage> {
@@ -431,7 +425,7 @@ export class Session extends SafeEmitter<SessionListeners> {
   }
 
   private async sendNow(jid: string, content: AnyMessageContent, options: MiscMessageGenerationOptions | undefined): Promise<WAMessage> {
-    const live = this.live
+    const live = this.connection.current
     if (!live || this.currentStatus !== 'connected') throw notConnected(this.id, this.currentStatus)
     let message: WAMessage | undefined
     try {
@@ -471,100 +465,31 @@ export class Session extends SafeEmitter<SessionListeners> {
       throw wrapped
     }
     this.currentError = null
-    this.versionRefreshed = false
-    const abort = new AbortController()
     await this.setStatus('starting', { reason })
-    const loop = {
-      abort,
-      done: this.runLoop(auth, abort.signal)
-        .catch(async (error: unknown) => {
-          this.logger.error({ err: error }, 'connection loop crashed')
-          await this.fail(error instanceof WafleetError ? error : new ConnectionError('CONNECTION_FAILED', errorMessage(error), { cause: error }), 'internal_error')
-        })
-        .finally(() => {
-          if (this.loop === loop) this.loop = null
-        }),
-    }
-    this.loop = loop
+    this.connection.start(auth)
   }
 
   /** Must run inside `ops`. Ends the socket on purpose and waits until the loop is over. */
-  private async stopLoop(beforeEnd?: () => Promise<void>): Promise<void> {
-    const loop = this.loop
-    if (!loop) return
-    loop.abort.abort()
-    const live = this.live
-    if (live) {
-      await beforeEnd?.()
-      await this.endSocket(live, undefined)
-    }
-    await loop.done
+  private async stopLoop(beforeEnd?: (live: LiveSocket) => Promise<void>): Promise<void> {
+    if (!this.connection.running) return
+    await this.connection.stop(beforeEnd)
     this.sendQueue.failAll(notConnected(this.id, 'stopped'))
     if (this.record.connectedAt) await this.persist({ connectedAt: null })
   }
 
-  private async endSocket(live: LiveSocket, error: Error | undefined): Promise<void> {
-    try {
-      await live.socket.end(error)
-    } catch (endError) {
-      this.logger.warn({ err: endError }, 'ending the socket failed')
+  private socketConfig(auth: AuthStore): Promise<UserFacingSocketConfig> {
+    const config: UserFacingSocketConfig = {
+      ...this.runtime.options.baileys,
+      auth: auth.state,
+      logger: this.logger.child({ module: 'baileys' }),
+      getMessage: (key) => this.sent.get(key),
+      msgRetryCounterCache: this.msgRetryCounterCache,
     }
-    // Baileys emits the close itself; this settles it if the socket was already dead.
-    live.close(classifyDisconnect(error))
-  }
-
-  private async runLoop(auth: AuthStore, signal: AbortSignal): Promise<void> {
-    const { reconnect } = this.runtime.options
-    for (;;) {
-      let live: LiveSocket
-      try {
-        live = await pRetry(() => this.connectOnce(auth, signal), {
-          retries: Math.max(0, reconnect.maxAttempts - 1),
-          factor: reconnect.factor,
-          minTimeout: reconnect.minDelayMs,
-          maxTimeout: reconnect.maxDelayMs,
-          randomize: reconnect.jitter,
-          signal,
-          shouldRetry: ({ error }) => error instanceof DisconnectError && error.retryable,
-          // 515 (and a refreshed version) reconnect at once and do not count towards the circuit breaker.
-          shouldConsumeRetry: ({ error }) => !(error instanceof DisconnectError && error.outcome.action === 'restart'),
-          onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-            if (signal.aborted || !(error instanceof DisconnectError) || !error.retryable || retriesLeft <= 0) return
-            const restart = error.outcome.action === 'restart'
-            await this.setStatus(restart ? 'starting' : 'reconnecting', {
-              reason: error.outcome.reason,
-              code: error.outcome.code,
-              ...(restart ? {} : { attempt: attemptNumber }),
-            })
-          },
-        })
-      } catch (error) {
-        if (signal.aborted) return
-        await this.endLoop(error, signal)
-        return
-      }
-      const outcome = await live.closed
-      if (signal.aborted) return
-      if (outcome.action !== 'restart' && outcome.action !== 'backoff') {
-        await this.endLoop(new DisconnectError(outcome), signal)
-        return
-      }
-      if (outcome.action === 'backoff') {
-        await this.setStatus('reconnecting', { reason: outcome.reason, code: outcome.code, attempt: 1 })
-        // Spread reconnects after a shared outage so a thousand sessions do not hit WhatsApp at once.
-        const jitter = reconnect.jitter ? Math.round(Math.random() * reconnect.minDelayMs) : 0
-        if (jitter > 0) await sleep(jitter, undefined, { signal }).catch(() => undefined)
-        if (signal.aborted) return
-      } else {
-        await this.setStatus('starting', { reason: outcome.reason, code: outcome.code })
-      }
-    }
+    return this.runtime.plugins.socketConfig(this, config)
   }
 
   /** How the loop ended: a terminal close, the circuit breaker, or a failure to build a socket. */
-  private async endLoop(error: unknown, signal: AbortSignal): Promise<void> {
-    // The loop is over before anyone hears of the outcome, so a `connect()` reacting to it starts a new one.
-    if (this.loop?.abort.signal === signal) this.loop = null
+  private async endLoop(error: unknown): Promise<void> {
     if (!(error instanceof DisconnectError)) {
       const wrapped = error instanceof WafleetError ? error : new ConnectionError('CONNECTION_FAILED', errorMessage(error), { cause: error })
       await this.fail(wrapped, 'connect_error')
@@ -639,93 +564,8 @@ export class Session extends SafeEmitter<SessionListeners> {
     this.pairingPhone = null
   }
 
-  /** One socket, from creation until it is open (resolves) or closes (rejects with the classification). */
-  private async connectOnce(auth: AuthStore, signal: AbortSignal): Promise<LiveSocket> {
-    if (signal.aborted) throw new DisconnectError(classifyDisconnect(undefined))
-    const live = await this.openSocket(auth)
-    const ready = await Promise.race([live.closed, this.whenOpen(live)])
-    if (ready === 'open') return live
-    const outcome = ready
-    this.currentQr = null
-    if (outcome.action === 'outdated' && !this.versionRefreshed) {
-      this.versionRefreshed = true
-      await this.refreshVersion()
-      throw new DisconnectError({ ...outcome, action: 'restart' })
-    }
-    throw new DisconnectError(outcome)
-  }
-
-  private whenOpen(live: LiveSocket): Promise<'open'> {
-    return new Promise((resolve) => {
-      const onStatus = ({ status }: SessionStatusEvent) => {
-        if (status !== 'connected' || this.live !== live) return
-        this.off('session.status', onStatus)
-        resolve('open')
-      }
-      this.on('session.status', onStatus)
-      void live.closed.then(() => this.off('session.status', onStatus))
-    })
-  }
-
-  private async refreshVersion(): Promise<void> {
-    const provider = this.runtime.options.versionProvider
-    try {
-      const version = await provider()
-      if (version) this.runtime.options.baileys = { ...this.runtime.options.baileys, version }
-    } catch (error) {
-      this.logger.warn({ err: error }, 'refreshing the WhatsApp Web version failed')
-    }
-  }
-
-  private async openSocket(auth: AuthStore): Promise<LiveSocket> {
-    let config: UserFacingSocketConfig = {
-      ...this.runtime.options.baileys,
-      auth: auth.state,
-      logger: this.logger.child({ module: 'baileys' }),
-      getMessage: (key) => this.sent.get(key),
-      msgRetryCounterCache: this.msgRetryCounterCache,
-    }
-    let socket: WASocketLike
-    try {
-      config = await this.runtime.plugins.socketConfig(this, config)
-      this.lastSocketConfig = config
-      const created = this.runtime.socketFactory({ sessionId: this.id, config })
-      // Baileys emits its first events on the next tick: listeners must be attached before any await.
-      socket = created instanceof Promise ? await created : created
-    } catch (error) {
-      // A plugin or factory failure (an unreachable proxy, say) is a failed attempt: back off and retry.
-      const message = `Could not create the socket: ${errorMessage(error)}`
-      await this.reportError(error instanceof WafleetError ? error : new ConnectionError('CONNECTION_FAILED', message, { cause: error }))
-      if (error instanceof ValidationError) throw error
-      throw new DisconnectError({ action: 'backoff', code: null, reason: 'socket_error', message })
-    }
-    let settle!: (outcome: DisconnectOutcome) => void
-    const closed = new Promise<DisconnectOutcome>((resolve) => (settle = resolve))
-    let settled = false
-    const live: LiveSocket = {
-      socket,
-      closed,
-      qrAttempt: 0,
-      close: (outcome) => {
-        if (settled) return
-        settled = true
-        if (this.live === live) this.live = null
-        settle(outcome)
-      },
-    }
-    this.live = live
-    // Events of one socket are handled strictly in order; a failing handler is reported, never thrown into Baileys.
-    const events = createSerialQueue()
-    socket.ev.process((batch) => {
-      void events.run(() => this.handleEvents(live, batch)).catch((error: unknown) => {
-        this.logger.error({ err: error }, 'handling socket events failed')
-      })
-    })
-    return live
-  }
-
   private async handleEvents(live: LiveSocket, batch: Partial<BaileysEventMap>): Promise<void> {
-    if (this.live !== live) return
+    if (this.connection.current !== live) return
     const credsUpdate = batch['creds.update']
     if (credsUpdate) {
       // Persisted in order by the auth store; a failure is reported there and fails the session below.
@@ -744,18 +584,15 @@ export class Session extends SafeEmitter<SessionListeners> {
 
   /** Credentials that cannot be saved would be lost at the next restart: stop and say so instead. */
   private async onCredsWriteFailed(live: LiveSocket, error: unknown): Promise<void> {
-    const loop = this.loop
-    if (this.live !== live || !loop) return
+    if (this.connection.current !== live) return
     const wrapped = toStorageError(error, 'saveCreds')
     this.logger.error({ err: wrapped }, 'credentials could not be saved; closing the connection')
-    loop.abort.abort()
-    await this.endSocket(live, undefined)
-    await loop.done
+    await this.connection.stop()
     await this.fail(wrapped, 'credentials_not_saved')
   }
 
   private async handleConnectionUpdate(live: LiveSocket, update: Partial<ConnectionState>): Promise<void> {
-    if (this.live !== live) return
+    if (this.connection.current !== live) return
     const { qr, lastDisconnect, ...rest } = update
     let forwarded: ConnectionUpdate | null = Object.keys(rest).length ? { ...rest } : null
     if (update.connection === 'close') {
@@ -785,7 +622,7 @@ export class Session extends SafeEmitter<SessionListeners> {
     const attempt = live.qrAttempt
     const expiresAt = new Date(Date.now() + qrLifetimeMs(attempt, this.runtime.options.baileys.qrTimeout))
     const dataUrl = await renderQrDataUrl(qr)
-    if (this.live !== live) return
+    if (this.connection.current !== live) return
     this.currentQr = { value: qr, dataUrl, expiresAt, attempt }
     if (this.currentStatus !== 'qr') await this.setStatus('qr', { reason: 'qr' })
     await this.publish('session.qr', { qr, dataUrl, expiresAt: expiresAt.toISOString(), attempt })
@@ -799,7 +636,7 @@ export class Session extends SafeEmitter<SessionListeners> {
     this.currentQr = null
     this.pairingPhone = null
     this.currentError = null
-    this.versionRefreshed = false
+    this.connection.opened()
     await this.persist({ jid, lid, phoneNumber, connectedAt: new Date().toISOString() })
     await this.setStatus('connected', { reason: 'open' })
   }
