@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest'
 import { SessionManager, createMemoryStorage, createSilentLogger, type SessionManagerOptions, type SessionStatus } from '../../src/index.js'
 import type { Session } from '../../src/index.js'
 import { createMockSocketFactory, type MockSocketFactory } from '../../src/testing/index.js'
@@ -36,4 +37,17 @@ export function recordStatuses(session: Session): SessionStatus[] {
   const seen: SessionStatus[] = []
   session.on('session.status', ({ status }) => seen.push(status))
   return seen
+}
+
+/** A `startManager` for one test file whose managers are stopped after each test. */
+export function managedHarness(): (options?: Parameters<typeof startManager>[0]) => Promise<Harness> {
+  const managers: SessionManager[] = []
+  afterEach(async () => {
+    await Promise.all(managers.splice(0).map((manager) => manager.stop().catch(() => undefined)))
+  })
+  return async (options = {}) => {
+    const h = await startManager(options)
+    managers.push(h.manager)
+    return h
+  }
 }

@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { SESSION_EVENTS, type AnyManagerEvent, type Plugin, type SessionManager } from '../../src/index.js'
-import { pairedSession, startManager, type Harness } from '../helpers/manager.js'
+import { describe, expect, it } from 'vitest'
+import { SESSION_EVENTS, type AnyManagerEvent, type Plugin } from '../../src/index.js'
+import { managedHarness, pairedSession } from '../helpers/manager.js'
 
-const managers: SessionManager[] = []
-async function harness(options: Parameters<typeof startManager>[0] = {}): Promise<Harness> {
-  const h = await startManager(options)
-  managers.push(h.manager)
-  return h
-}
-afterEach(async () => {
-  await Promise.all(managers.splice(0).map((m) => m.stop()))
-})
+const harness = managedHarness()
 const tick = (ms = 10) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('events', () => {

@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryBacking, createMemoryStorage, isWafleetError, type SessionManager, type WASocketLike } from '../../src/index.js'
-import { pairedSession, recordStatuses, startManager, type Harness } from '../helpers/manager.js'
+import { describe, expect, it } from 'vitest'
+import { createMemoryBacking, createMemoryStorage, isWafleetError, type WASocketLike } from '../../src/index.js'
+import { managedHarness, pairedSession, recordStatuses } from '../helpers/manager.js'
 
-const managers: SessionManager[] = []
-async function harness(...args: Parameters<typeof startManager>): Promise<Harness> {
-  const h = await startManager(...args)
-  managers.push(h.manager)
-  return h
-}
-afterEach(async () => {
-  await Promise.all(managers.splice(0).map((m) => m.stop()))
-})
+const harness = managedHarness()
 
 const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -2,20 +2,15 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { proto } from '@whiskeysockets/baileys'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { SessionManager } from '../../src/index.js'
-import { pairedSession, startManager, type Harness } from '../helpers/manager.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { managedHarness, pairedSession } from '../helpers/manager.js'
 
-const managers: SessionManager[] = []
-async function connected(options: Parameters<typeof startManager>[0] = {}) {
-  const h: Harness = await startManager(options)
-  managers.push(h.manager)
+const harness = managedHarness()
+async function connected(options: Parameters<typeof harness>[0] = {}) {
+  const h = await harness(options)
   const s = await pairedSession(h, 'sender')
   return { h, s }
 }
-afterEach(async () => {
-  await Promise.all(managers.splice(0).map((m) => m.stop()))
-})
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
 let server: Server
