@@ -108,6 +108,8 @@ export class Session extends SafeEmitter<SessionListeners> {
     this.tracker = new StatsTracker(record.stats)
     this.sendQueue = new SendQueue(() => this.record.rateLimit ?? runtime.options.rateLimit, runtime.options.maxQueuedSends)
     this.sent = new SentMessages(record.id, runtime.messages, runtime.options.sentMessageLimit, (error) => this.reportError(error))
+    // Keep stored status filters truthful until this session runs again.
+    if (this.currentStatus !== record.status) void this.persist({ status: this.currentStatus }).catch(() => undefined)
     this.connection = new Connection({
       logger,
       options: runtime.options,
@@ -335,8 +337,10 @@ export class Session extends SafeEmitter<SessionListeners> {
   /** @internal Closes the connection for a process shutdown; the intent stays as it is. */
   shutdown(): Promise<void> {
     return this.ops.run(async () => {
+      const wasRunning = this.connection.running
       await this.stopLoop()
       this.sendQueue.failAll(new SessionError('MANAGER_STOPPED', 'The session manager is stopping'))
+      if (wasRunning) await this.setStatus('stopped', { reason: 'shutdown' })
       await this.flushStats()
       await this.writes.idle()
       await this.auth?.flush()

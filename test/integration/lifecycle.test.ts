@@ -325,6 +325,9 @@ describe('restore on start', () => {
     expect(second.mock.sockets(running.id)[0]!.qrs).toHaveLength(0)
     expect(second.mock.sockets(stopped.id)).toHaveLength(0)
     expect(second.mock.sockets(unpaired.id)).toHaveLength(0)
+    // Stored statuses follow: nothing is listed as showing a QR any more.
+    expect((await m.list({ status: 'qr' })).items).toEqual([])
+    expect((await m.list({ status: 'connected' })).items.map((s) => s.name).sort()).toEqual(['running-1', 'running-2'])
   })
 
   it('restores N at a time', async () => {
