@@ -1,4 +1,4 @@
-import { SessionError, StorageError } from '../errors.js'
+import { leaseLost, sessionIdTaken, sessionNameTaken, sessionNotFound, storageClosed, versionConflict } from './contract-errors.js'
 import {
   assertBytes,
   comparePosition,
@@ -6,8 +6,10 @@ import {
   encodeCursor,
   listStatuses,
   normalizeListLimit,
+  normalizeScanLimit,
   positionOf,
 } from './records.js'
+import { stageCommit } from './stage-commit.js'
 import type {
   AuthCommit,
   AuthRepository,
@@ -82,7 +84,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   let closed = false
 
   const open = (operation: string) => {
-    if (closed) throw new StorageError('STORAGE_CLOSED', `Storage is closed (${operation})`, { details: { operation } })
+    if (closed) throw storageClosed(operation)
   }
   // Every method is async so that a closed adapter rejects instead of throwing synchronously.
   const run = async <T>(operation: string, fn: () => T): Promise<T> => {
@@ -92,22 +94,16 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
 
   const requireSession = (id: string): SessionRecord => {
     const record = data.sessions.get(id)
-    if (!record) throw new SessionError('SESSION_NOT_FOUND', `Session ${id} not found`, { details: { sessionId: id } })
+    if (!record) throw sessionNotFound(id)
     return record
   }
 
   const sessions: SessionRepository = {
     create: (input: NewSessionRecord) =>
       run('sessions.create', () => {
-        if (data.sessions.has(input.id)) {
-          throw new StorageError('STORAGE_CONFLICT', `Session id ${input.id} already exists`, { details: { sessionId: input.id } })
-        }
+        if (data.sessions.has(input.id)) throw sessionIdTaken(input.id)
         const key = nameKey(input.tenantId, input.name)
-        if (data.names.has(key)) {
-          throw new SessionError('SESSION_NAME_TAKEN', `A session named "${input.name}" already exists`, {
-            details: { name: input.name, tenantId: input.tenantId },
-          })
-        }
+        if (data.names.has(key)) throw sessionNameTaken(input.tenantId, input.name)
         const now = new Date()
         const record: SessionRecord = { ...structuredClone(input), createdAt: now, updatedAt: now, version: 1 }
         data.sessions.set(record.id, record)
@@ -132,13 +128,13 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       run('sessions.update', () => {
         const current = requireSession(id)
         if (opts.expectedVersion !== undefined && opts.expectedVersion !== current.version) {
-          throw new StorageError('VERSION_CONFLICT', `Session ${id} was changed concurrently`, {
-            details: { sessionId: id, expectedVersion: opts.expectedVersion, actualVersion: current.version },
-          })
+          throw versionConflict(id, opts.expectedVersion, current.version)
         }
+        // A key present with `undefined` changes nothing, as in the SQL adapters.
+        const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined))
         const next: SessionRecord = {
           ...current,
-          ...structuredClone(patch),
+          ...structuredClone(defined),
           id: current.id,
           createdAt: current.createdAt,
           updatedAt: new Date(),
@@ -147,11 +143,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         const oldKey = nameKey(current.tenantId, current.name)
         const newKey = nameKey(next.tenantId, next.name)
         if (oldKey !== newKey) {
-          if (data.names.has(newKey)) {
-            throw new SessionError('SESSION_NAME_TAKEN', `A session named "${next.name}" already exists`, {
-              details: { name: next.name, tenantId: next.tenantId },
-            })
-          }
+          if (data.names.has(newKey)) throw sessionNameTaken(next.tenantId, next.name)
           data.names.delete(oldKey)
           data.names.set(newKey, id)
         }
@@ -216,27 +208,21 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       run('auth.commit', () => {
         requireSession(sessionId)
         if (change.fencingToken !== undefined) assertLease(sessionId, change.fencingToken)
-        if (change.creds !== undefined) assertBytes(change.creds, 'creds')
-        // Validate and copy the whole batch before touching stored state, so a bad value applies nothing.
-        const staged: [string, string, Uint8Array | null][] = []
-        for (const [category, entries] of Object.entries(change.keys ?? {})) {
-          for (const [id, value] of Object.entries(entries)) {
-            if (value !== null) assertBytes(value, `${category}/${id}`)
-            staged.push([category, id, value === null ? null : copyBytes(value)])
-          }
-        }
+        // Validates the whole batch before touching stored state, so a bad value applies nothing.
+        const staged = stageCommit(change)
         let categories = data.keys.get(sessionId)
         if (!categories) data.keys.set(sessionId, (categories = new Map()))
-        for (const [category, id, value] of staged) {
-          let byId = categories.get(category)
-          if (value === null) {
-            byId?.delete(id)
-            continue
-          }
-          if (!byId) categories.set(category, (byId = new Map()))
-          byId.set(id, value)
+        const { categories: upsertCategories, ids, values } = staged.upserts
+        for (let i = 0; i < ids.length; i++) {
+          let byId = categories.get(upsertCategories[i]!)
+          if (!byId) categories.set(upsertCategories[i]!, (byId = new Map()))
+          byId.set(ids[i]!, copyBytes(values[i]!))
         }
-        if (change.creds !== undefined) data.creds.set(sessionId, copyBytes(change.creds))
+        for (const [category, deleted] of staged.deletes) {
+          const byId = categories.get(category)
+          for (const id of deleted) byId?.delete(id)
+        }
+        if (staged.creds !== undefined) data.creds.set(sessionId, copyBytes(staged.creds))
       }),
 
     clear: (sessionId) =>
@@ -247,7 +233,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
 
     scanKeys: (sessionId, scan = {}) =>
       run('auth.scanKeys', () => {
-        const limit = scan.limit ?? 1000
+        const limit = normalizeScanLimit(scan.limit)
         const rows: StoredKey[] = []
         const categories = [...(data.keys.get(sessionId)?.entries() ?? [])].sort(([a], [b]) => compareStrings(a, b))
         for (const [category, byId] of categories) {
@@ -403,9 +389,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
 
   function assertLease(sessionId: string, token: bigint) {
     const lease = data.leases.get(sessionId)
-    if (!lease || lease.token !== token || lease.expiresAt <= Date.now()) {
-      throw new StorageError('LEASE_LOST', `This process no longer owns session ${sessionId}`, { details: { sessionId } })
-    }
+    if (!lease || lease.token !== token || lease.expiresAt <= Date.now()) throw leaseLost(sessionId)
   }
 
   const leases: LeaseRepository = {

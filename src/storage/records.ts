@@ -83,3 +83,13 @@ export function assertBytes(value: unknown, where: string): asserts value is Uin
     throw new StorageError('CODEC_ERROR', `Expected bytes (Uint8Array) for ${where}`, { details: { where } })
   }
 }
+
+export const DEFAULT_SCAN_LIMIT = 1000
+
+export function normalizeScanLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_SCAN_LIMIT
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new ValidationError('VALIDATION_ERROR', 'limit must be a positive integer', { details: { field: 'limit' } })
+  }
+  return limit
+}
