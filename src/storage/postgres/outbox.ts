@@ -1,0 +1,127 @@
+import { sessionNotFound } from '../contract-errors.js'
+import { outboxFromRow, OUTBOX_COLUMNS, outboxListLimit, type OutboxRow } from '../sql/outbox-rows.js'
+import { assertBytes } from '../records.js'
+import type { OutboxRepository } from '../types.js'
+import { FOREIGN_KEY_VIOLATION, NOW_MS, pgErrorCode, type PgContext } from './context.js'
+
+/**
+ * Durable webhook queue. Claims take rows with `FOR UPDATE SKIP LOCKED`, so concurrent workers (in one
+ * process or many) never receive the same item, and never wait on each other. Claim expiry is judged
+ * on the database clock; `availableAt`/`retryAt` are the caller's timestamps (ms since the epoch).
+ */
+export function createPgOutbox(ctx: PgContext): OutboxRepository {
+  const { t, lifecycle, query } = ctx
+  const cols = OUTBOX_COLUMNS.join(', ')
+  const returning = OUTBOX_COLUMNS.map((c) => `o.${c}`).join(', ')
+
+  return {
+    enqueue: (items) =>
+      lifecycle.use('outbox.enqueue', async (db) => {
+        for (const item of items) assertBytes(item.payload, `outbox ${item.id}`)
+        if (items.length === 0) return
+        try {
+          // DO NOTHING: enqueuing an id that exists (even twice in this batch) keeps the first one.
+          await query(
+            db,
+            `INSERT INTO ${t.outbox} (id, session_id, target, event, payload, status, attempts, available_at, created_at, updated_at)
+              SELECT u.id, u.session_id, u.target, u.event, u.payload, 'pending', 0, coalesce(u.available_at, ${NOW_MS}), ${NOW_MS}, ${NOW_MS}
+              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint[]) WITH ORDINALITY
+                AS u(id, session_id, target, event, payload, available_at, ord)
+              ORDER BY u.ord
+              ON CONFLICT (id) DO NOTHING`,
+            [
+              items.map((i) => i.id),
+              items.map((i) => i.sessionId),
+              items.map((i) => i.target),
+              items.map((i) => i.event),
+              items.map((i) => i.payload),
+              items.map((i) => (i.availableAt === undefined ? null : Math.trunc(i.availableAt))),
+            ],
+            'outbox_enqueue',
+          )
+        } catch (error) {
+          if (pgErrorCode(error) === FOREIGN_KEY_VIOLATION) {
+            // Name the session that is missing (the batch may reference several).
+            const wanted = [...new Set(items.flatMap((i) => (i.sessionId === null ? [] : [i.sessionId])))]
+            const found = await query<{ id: string }>(db, `SELECT id FROM ${t.sessions} WHERE id = ANY($1::text[])`, [wanted])
+            const present = new Set(found.rows.map((r) => r.id))
+            throw sessionNotFound(wanted.find((id) => !present.has(id)) ?? wanted[0]!)
+          }
+          throw error
+        }
+      }),
+
+    claim: (workerId, limit, visibilityMs) =>
+      lifecycle.use('outbox.claim', async (db) => {
+        const result = await query<OutboxRow>(
+          db,
+          `WITH due AS (
+              SELECT seq FROM ${t.outbox}
+              WHERE status = 'pending' AND available_at <= ${NOW_MS} AND (claimed_by IS NULL OR claimed_until <= ${NOW_MS})
+              ORDER BY available_at, seq LIMIT $2
+              FOR UPDATE SKIP LOCKED)
+            UPDATE ${t.outbox} o SET claimed_by = $1, claimed_until = ${NOW_MS} + $3::bigint
+            FROM due WHERE o.seq = due.seq
+            RETURNING ${returning}`,
+          [workerId, limit, Math.trunc(visibilityMs)],
+          'outbox_claim',
+        )
+        // RETURNING has no order of its own.
+        return result.rows.sort((a, b) => Number(a.available_at) - Number(b.available_at) || Number(a.seq) - Number(b.seq)).map(outboxFromRow)
+      }),
+
+    ack: (id, workerId) =>
+      lifecycle.use('outbox.ack', async (db) => {
+        await query(
+          db,
+          `UPDATE ${t.outbox} SET status = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ${NOW_MS}
+            WHERE id = $1 AND claimed_by = $2 AND status = 'pending'`,
+          [id, workerId],
+          'outbox_ack',
+        )
+      }),
+
+    fail: (id, workerId, error, retryAt) =>
+      lifecycle.use('outbox.fail', async (db) => {
+        await query(
+          db,
+          `UPDATE ${t.outbox} SET attempts = attempts + 1, last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = ${NOW_MS},
+              status = CASE WHEN $4::bigint IS NULL THEN 'dead' ELSE status END,
+              available_at = coalesce($4::bigint, available_at)
+            WHERE id = $1 AND claimed_by = $2 AND status = 'pending'`,
+          [id, workerId, error, retryAt === null ? null : Math.trunc(retryAt)],
+          'outbox_fail',
+        )
+      }),
+
+    list: (filter = {}) =>
+      lifecycle.use('outbox.list', async (db) => {
+        const values: unknown[] = []
+        const where: string[] = []
+        const param = (value: unknown) => `$${values.push(value)}`
+        if (filter.sessionId !== undefined) where.push(`session_id = ${param(filter.sessionId)}`)
+        if (filter.status !== undefined) where.push(`status = ${param(filter.status)}`)
+        if (filter.target !== undefined) where.push(`target = ${param(filter.target)}`)
+        const text = `SELECT ${cols} FROM ${t.outbox} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ${param(outboxListLimit(filter.limit))}`
+        return (await query<OutboxRow>(db, text, values)).rows.map(outboxFromRow)
+      }),
+
+    redrive: (ids) =>
+      lifecycle.use('outbox.redrive', async (db) => {
+        const result = await query(
+          db,
+          `UPDATE ${t.outbox} SET status = 'pending', attempts = 0, available_at = ${NOW_MS}, claimed_by = NULL, claimed_until = NULL, updated_at = ${NOW_MS}
+            WHERE id = ANY($1::text[]) AND status = 'dead'`,
+          [[...ids]],
+          'outbox_redrive',
+        )
+        return result.rowCount ?? 0
+      }),
+
+    purge: (olderThan) =>
+      lifecycle.use('outbox.purge', async (db) => {
+        const result = await query(db, `DELETE FROM ${t.outbox} WHERE status = 'delivered' AND updated_at < $1`, [Math.trunc(olderThan)], 'outbox_purge')
+        return result.rowCount ?? 0
+      }),
+  }
+}
