@@ -2,3 +2,14 @@
 
 export { createMockSocketFactory, MockSocket, MockDisconnectError } from './mock-socket.js'
 export type { MockSocketFactory, MockSocketFactoryOptions, ReceiveTextInput, SentMessage } from './mock-socket.js'
+
+export { runStorageConformance, STORAGE_CONFORMANCE_VERSION, BAILEYS_KEY_CATEGORIES, EDGE_CASE_IDS } from './conformance/index.js'
+export type {
+  StorageConformanceOptions,
+  StorageInspector,
+  FaultInjector,
+  ConformanceContext,
+  ConformanceTestFn,
+  ConformanceDescribeFn,
+  ConformanceExpect,
+} from './conformance/index.js'

@@ -1,0 +1,189 @@
+import type { NewOutboxItem } from '../../../storage/types.js'
+import { bytes, codeOf, hex, sleep, type Harness } from '../harness.js'
+
+export function outboxTests(h: Harness): void {
+  const { it, expect } = h
+  const when = { when: h.caps.outbox, skipReason: 'adapter has no outbox capability' }
+  // Outbox ids are global, so every test prefixes its own.
+  const item = (prefix: string, i: number, sessionId: string | null, extra: Partial<NewOutboxItem> = {}): NewOutboxItem => ({
+    id: `${prefix}-${i}`,
+    sessionId,
+    target: 'endpoint-1',
+    event: 'messages.upsert',
+    payload: bytes(30, i),
+    ...extra,
+  })
+
+  it(
+    'outbox: enqueue then claim returns the full item',
+    async ({ storage, session, tenant }) => {
+      const s = await session()
+      const before = Date.now()
+      await storage.outbox!.enqueue([item(tenant, 1, s.id, { target: 'endpoint-7', event: 'session.status' })])
+      const [claimed, ...rest] = await storage.outbox!.claim(`w-${tenant}`, 10, 60_000)
+      expect(rest).toEqual([])
+      expect({ ...claimed!, payload: hex(claimed!.payload) }).toEqual({
+        id: `${tenant}-1`,
+        sessionId: s.id,
+        target: 'endpoint-7',
+        event: 'session.status',
+        payload: hex(bytes(30, 1)),
+        status: 'pending',
+        attempts: 0,
+        lastError: null,
+        availableAt: claimed!.availableAt,
+        createdAt: claimed!.createdAt,
+        updatedAt: claimed!.updatedAt,
+      })
+      // Timestamps are ms since the epoch, near now (the backend's clock may be a little off ours).
+      for (const t of [claimed!.availableAt, claimed!.createdAt, claimed!.updatedAt]) expect(Math.abs(t - before)).toBeLessThanOrEqual(60_000)
+    },
+    when,
+  )
+
+  it(
+    'outbox: a claim skips items another worker holds, and honours limit and order',
+    async ({ storage, open, tenant }) => {
+      const other = await open()
+      await storage.outbox!.enqueue(Array.from({ length: 5 }, (_, i) => item(tenant, i, null, { availableAt: Date.now() - 10_000 + i })))
+      expect((await storage.outbox!.claim('w1', 2, 60_000)).map((i) => i.id)).toEqual([`${tenant}-0`, `${tenant}-1`])
+      expect((await other.outbox!.claim('w2', 10, 60_000)).map((i) => i.id)).toEqual([`${tenant}-2`, `${tenant}-3`, `${tenant}-4`])
+      expect(await storage.outbox!.claim('w3', 10, 60_000)).toEqual([])
+    },
+    when,
+  )
+
+  it(
+    'outbox: items not yet available are not claimed',
+    async ({ storage, tenant }) => {
+      await storage.outbox!.enqueue([item(tenant, 1, null, { availableAt: Date.now() + 60_000 })])
+      expect(await storage.outbox!.claim('w', 10, 1000)).toEqual([])
+      expect((await storage.outbox!.list({ status: 'pending' })).map((i) => i.id)).toContain(`${tenant}-1`)
+    },
+    when,
+  )
+
+  it(
+    'outbox: a claim expires after the visibility timeout; only the current claimer can ack',
+    async ({ storage, tenant }) => {
+      await storage.outbox!.enqueue([item(tenant, 1, null)])
+      expect(await storage.outbox!.claim('w1', 10, 300)).toHaveLength(1)
+      expect(await storage.outbox!.claim('w2', 10, 300)).toEqual([])
+      await sleep(450)
+      expect((await storage.outbox!.claim('w2', 10, 60_000)).map((i) => i.id)).toEqual([`${tenant}-1`])
+      await storage.outbox!.ack(`${tenant}-1`, 'w1') // stale claimer: no effect
+      expect((await storage.outbox!.list({ status: 'pending' })).map((i) => i.id)).toContain(`${tenant}-1`)
+      await storage.outbox!.ack(`${tenant}-1`, 'w2')
+      const [delivered] = await storage.outbox!.list({ status: 'delivered', target: 'endpoint-1' })
+      expect(delivered?.id).toBe(`${tenant}-1`)
+      expect(delivered?.attempts).toBe(1)
+      await sleep(350)
+      expect(await storage.outbox!.claim('w3', 10, 1000)).toEqual([])
+    },
+    when,
+  )
+
+  it(
+    'outbox: fail reschedules at retryAt, or dead-letters with null; redrive brings dead items back',
+    async ({ storage, tenant }) => {
+      const id = `${tenant}-1`
+      await storage.outbox!.enqueue([item(tenant, 1, null)])
+      await storage.outbox!.claim('w', 1, 60_000)
+      const retryAt = Date.now() + 400
+      await storage.outbox!.fail(id, 'w', 'HTTP 503', retryAt)
+      let [stored] = await storage.outbox!.list({ target: 'endpoint-1' }).then((all) => all.filter((i) => i.id === id))
+      expect({ status: stored!.status, attempts: stored!.attempts, lastError: stored!.lastError, availableAt: stored!.availableAt }).toEqual({
+        status: 'pending',
+        attempts: 1,
+        lastError: 'HTTP 503',
+        availableAt: retryAt,
+      })
+      expect(await storage.outbox!.claim('w', 10, 60_000)).toEqual([])
+      await sleep(550)
+      expect((await storage.outbox!.claim('w', 10, 60_000)).map((i) => i.id)).toEqual([id])
+      await storage.outbox!.fail(id, 'w', 'HTTP 400', null)
+      ;[stored] = await storage.outbox!.list({ status: 'dead' }).then((all) => all.filter((i) => i.id === id))
+      expect({ status: stored!.status, attempts: stored!.attempts, lastError: stored!.lastError }).toEqual({ status: 'dead', attempts: 2, lastError: 'HTTP 400' })
+      expect(await storage.outbox!.claim('w', 10, 60_000)).toEqual([])
+
+      expect(await storage.outbox!.redrive([id, `${tenant}-unknown`])).toBe(1)
+      expect(await storage.outbox!.redrive([id])).toBe(0)
+      const [again] = await storage.outbox!.claim('w', 10, 60_000)
+      expect({ id: again?.id, attempts: again?.attempts, status: again?.status }).toEqual({ id, attempts: 0, status: 'pending' })
+    },
+    when,
+  )
+
+  it(
+    'outbox: enqueue is idempotent by id (the first copy stays)',
+    async ({ storage, tenant }) => {
+      await storage.outbox!.enqueue([item(tenant, 1, null, { payload: bytes(4, 1) }), item(tenant, 1, null, { payload: bytes(4, 2) })])
+      await storage.outbox!.enqueue([item(tenant, 1, null, { payload: bytes(4, 3) })])
+      const copies = (await storage.outbox!.list({ target: 'endpoint-1' })).filter((i) => i.id === `${tenant}-1`)
+      expect(copies.map((i) => hex(i.payload))).toEqual([hex(bytes(4, 1))])
+    },
+    when,
+  )
+
+  it(
+    'outbox: list filters by session, status and target, in enqueue order, with a limit',
+    async ({ storage, session, tenant }) => {
+      const a = await session()
+      const b = await session()
+      await storage.outbox!.enqueue([item(tenant, 1, a.id), item(tenant, 2, b.id, { target: 'endpoint-2' }), item(tenant, 3, a.id)])
+      expect((await storage.outbox!.list({ sessionId: a.id })).map((i) => i.id)).toEqual([`${tenant}-1`, `${tenant}-3`])
+      expect((await storage.outbox!.list({ sessionId: a.id, limit: 1 })).map((i) => i.id)).toEqual([`${tenant}-1`])
+      expect((await storage.outbox!.list({ sessionId: b.id, target: 'endpoint-2', status: 'pending' })).map((i) => i.id)).toEqual([`${tenant}-2`])
+      expect(await storage.outbox!.list({ sessionId: b.id, target: 'endpoint-1' })).toEqual([])
+    },
+    when,
+  )
+
+  it(
+    'outbox: purge removes delivered items older than the cutoff, nothing else',
+    async ({ storage, tenant }) => {
+      await storage.outbox!.enqueue([item(tenant, 1, null), item(tenant, 2, null)])
+      const claimed = await storage.outbox!.claim(`w-${tenant}`, 10, 60_000)
+      await storage.outbox!.ack(`${tenant}-1`, `w-${tenant}`)
+      expect(claimed.length).toBeGreaterThanOrEqual(2)
+      expect(await storage.outbox!.purge(Date.now() - 3_600_000)).toBe(0)
+      expect(await storage.outbox!.purge(Date.now() + 3_600_000)).toBeGreaterThanOrEqual(1)
+      const ids = (await storage.outbox!.list({ target: 'endpoint-1' })).map((i) => i.id)
+      expect(ids).toContain(`${tenant}-2`)
+      expect(ids).not.toContain(`${tenant}-1`)
+    },
+    when,
+  )
+
+  it(
+    'outbox: concurrent claims from several workers and instances never hand out an item twice',
+    async ({ storage, open, tenant }) => {
+      const instances = [storage, await open()]
+      await storage.outbox!.enqueue(Array.from({ length: 60 }, (_, i) => item(tenant, i, null)))
+      const got: string[] = []
+      await Promise.all(
+        Array.from({ length: 6 }, async (_, w) => {
+          for (;;) {
+            const batch = await instances[w % 2]!.outbox!.claim(`w${w}`, 7, 60_000)
+            if (batch.length === 0) return
+            got.push(...batch.map((i) => i.id))
+          }
+        }),
+      )
+      const mine = got.filter((id) => id.startsWith(`${tenant}-`))
+      expect(mine.length).toBe(60)
+      expect(new Set(mine).size).toBe(60)
+    },
+    when,
+  )
+
+  it(
+    'outbox: enqueue to a missing session is SESSION_NOT_FOUND and enqueues nothing of the batch',
+    async ({ storage, session, tenant }) => {
+      const s = await session()
+      expect(await codeOf(storage.outbox!.enqueue([item(tenant, 1, s.id), item(tenant, 2, 'no-such-session')]))).toBe('SESSION_NOT_FOUND')
+      expect(await storage.outbox!.list({ sessionId: s.id })).toEqual([])
+    },
+    when,
+  )
+}
