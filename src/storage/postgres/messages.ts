@@ -2,6 +2,7 @@ import { sessionNotFound } from '../contract-errors.js'
 import { latestById } from '../sql/latest-by-id.js'
 import { assertBytes } from '../records.js'
 import type { MessageRepository, StoredMessage } from '../types.js'
+import { packBytes, unpackSql } from './bytes-param.js'
 import { FOREIGN_KEY_VIOLATION, pgErrorCode, type PgContext } from './context.js'
 
 interface MessageRow {
@@ -19,14 +20,16 @@ export function createPgMessages(ctx: PgContext): MessageRepository {
         const items = latestById(messages)
         for (const item of items) assertBytes(item.message, `message ${item.id}`)
         if (items.length > 0) {
+          const packed = packBytes(items.map((m) => m.message))
           try {
             await query(
               db,
               `INSERT INTO ${t.messages} (session_id, id, remote_jid, message, timestamp_ms)
-                SELECT $1, u.id, u.remote_jid, u.message, u.ts FROM unnest($2::text[], $3::text[], $4::bytea[], $5::bigint[]) AS u(id, remote_jid, message, ts)
+                SELECT $1, u.id, u.remote_jid, ${unpackSql('$4', 'u.o', 'u.l')}, u.ts
+                FROM unnest($2::text[], $3::text[], $5::integer[], $6::integer[], $7::bigint[]) AS u(id, remote_jid, o, l, ts)
                 ON CONFLICT (session_id, id) DO UPDATE
                 SET remote_jid = excluded.remote_jid, message = excluded.message, timestamp_ms = excluded.timestamp_ms, seq = DEFAULT`,
-              [sessionId, items.map((m) => m.id), items.map((m) => m.remoteJid), items.map((m) => m.message), items.map((m) => Math.trunc(m.timestamp))],
+              [sessionId, items.map((m) => m.id), items.map((m) => m.remoteJid), packed.blob, packed.offsets, packed.lengths, items.map((m) => Math.trunc(m.timestamp))],
               'messages_put',
             )
           } catch (error) {

@@ -2,6 +2,7 @@ import { sessionNotFound } from '../contract-errors.js'
 import { outboxFromRow, OUTBOX_COLUMNS, outboxListLimit, type OutboxRow } from '../sql/outbox-rows.js'
 import { assertBytes } from '../records.js'
 import type { OutboxRepository } from '../types.js'
+import { packBytes, unpackSql } from './bytes-param.js'
 import { FOREIGN_KEY_VIOLATION, NOW_MS, pgErrorCode, type PgContext } from './context.js'
 
 /**
@@ -19,14 +20,15 @@ export function createPgOutbox(ctx: PgContext): OutboxRepository {
       lifecycle.use('outbox.enqueue', async (db) => {
         for (const item of items) assertBytes(item.payload, `outbox ${item.id}`)
         if (items.length === 0) return
+        const packed = packBytes(items.map((i) => i.payload))
         try {
           // DO NOTHING: enqueuing an id that exists (even twice in this batch) keeps the first one.
           await query(
             db,
             `INSERT INTO ${t.outbox} (id, session_id, target, event, payload, status, attempts, available_at, created_at, updated_at)
-              SELECT u.id, u.session_id, u.target, u.event, u.payload, 'pending', 0, coalesce(u.available_at, ${NOW_MS}), ${NOW_MS}, ${NOW_MS}
-              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint[]) WITH ORDINALITY
-                AS u(id, session_id, target, event, payload, available_at, ord)
+              SELECT u.id, u.session_id, u.target, u.event, ${unpackSql('$5', 'u.o', 'u.l')}, 'pending', 0, coalesce(u.available_at, ${NOW_MS}), ${NOW_MS}, ${NOW_MS}
+              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::integer[], $7::integer[], $8::bigint[]) WITH ORDINALITY
+                AS u(id, session_id, target, event, o, l, available_at, ord)
               ORDER BY u.ord
               ON CONFLICT (id) DO NOTHING`,
             [
@@ -34,7 +36,9 @@ export function createPgOutbox(ctx: PgContext): OutboxRepository {
               items.map((i) => i.sessionId),
               items.map((i) => i.target),
               items.map((i) => i.event),
-              items.map((i) => i.payload),
+              packed.blob,
+              packed.offsets,
+              packed.lengths,
               items.map((i) => (i.availableAt === undefined ? null : Math.trunc(i.availableAt))),
             ],
             'outbox_enqueue',
