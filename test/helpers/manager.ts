@@ -51,3 +51,17 @@ export function managedHarness(): (options?: Parameters<typeof startManager>[0])
     return h
   }
 }
+
+/** Retries `assertion` until it passes (events are handled asynchronously) or `timeoutMs` runs out. */
+export async function eventually(assertion: () => void | Promise<void>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      await assertion()
+      return
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createMemoryBacking, createMemoryStorage } from '../../src/index.js'
-import { managedHarness, pairedSession } from '../helpers/manager.js'
+import { eventually, managedHarness, pairedSession } from '../helpers/manager.js'
 
 const harness = managedHarness()
 const k1 = Buffer.alloc(32, 1).toString('base64')
@@ -38,8 +38,7 @@ describe('encryption at rest through the manager', () => {
     expect(again.status).toBe('connected')
     expect(rotated.mock.sockets(s.id)[0]!.qrs).toHaveLength(0)
     rotated.mock.socket(s.id)!.emit('creds.update', { accountSyncCounter: 1 })
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(keyIdOf(backing.creds.get(s.id)!)).toBe('k2')
+    await eventually(() => expect(keyIdOf(backing.creds.get(s.id)!)).toBe('k2'))
   })
 
   it('rejects bad key configuration at construction', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SESSION_EVENTS, type AnyManagerEvent, type Plugin } from '../../src/index.js'
-import { managedHarness, pairedSession } from '../helpers/manager.js'
+import { eventually, managedHarness, pairedSession } from '../helpers/manager.js'
 
 const harness = managedHarness()
 const tick = (ms = 10) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -20,7 +20,7 @@ describe('events', () => {
     h.mock.scan(s.id)
     await s.waitFor('connected')
     h.mock.receiveText(s.id, { from: '5511988887777', text: 'hi' })
-    await tick()
+    await eventually(() => expect(sessionUpserts).toHaveLength(1))
     const names = all.map((e) => e.event)
     expect(names).toEqual(expect.arrayContaining(['session.created', 'session.status', 'session.qr', 'connection.update', 'messages.upsert']))
     expect(all.every((e) => e.sessionId === s.id && e.tenantId === 'acme')).toBe(true)
@@ -66,9 +66,8 @@ describe('events', () => {
     await s.waitFor('connected')
     h.mock.receiveText(s.id, { from: '5511988887777', text: 'still fine' })
     await s.sendText('5511988887777', 'works')
-    await tick()
+    await eventually(() => expect(s.stats.messagesReceived).toBe(1))
     expect(later).toEqual(['starting', 'qr', 'starting', 'connected'])
-    expect(s.stats.messagesReceived).toBe(1)
   })
 
   it('once-listeners fire once', async () => {
@@ -106,7 +105,7 @@ describe('plugins', () => {
     h.mock.scan(s.id)
     await s.waitFor('connected')
     h.mock.receiveText(s.id, { from: '5511988887777', text: 'x' })
-    await tick()
+    await eventually(() => expect(errors).toHaveLength(1))
     expect(errors).toContainEqual({ code: 'PLUGIN_ERROR', message: expect.stringContaining('durable'), details: { plugin: 'durable', event: 'messages.upsert' } })
     expect(s.status).toBe('connected')
   })

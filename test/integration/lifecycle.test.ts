@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createMemoryBacking, createMemoryStorage, isWafleetError, type WASocketLike } from '../../src/index.js'
-import { managedHarness, pairedSession, recordStatuses } from '../helpers/manager.js'
+import { eventually, managedHarness, pairedSession, recordStatuses } from '../helpers/manager.js'
 
 const harness = managedHarness()
 
@@ -42,10 +42,9 @@ describe('connection lifecycle', () => {
     s.on('session.qr', (e) => qrs.push(e.qr))
     await s.connect()
     await s.waitFor('qr')
-    await tick()
+    await eventually(() => expect(qrs).toHaveLength(1))
     h.mock.socket(s.id)!.rotateQr()
-    await tick(20)
-    expect(qrs).toHaveLength(2)
+    await eventually(() => expect(qrs).toHaveLength(2))
     expect(qrs[0]).not.toBe(qrs[1])
     expect(s.qr).toMatchObject({ value: qrs[1], attempt: 2 })
   })
@@ -119,7 +118,7 @@ describe('reconnect policy: one test per disconnect code', () => {
   it('515 restart required: reconnects at once', async () => {
     const { h, s, statuses } = await connected('c515')
     h.mock.disconnect(s.id, 515)
-    await tick()
+    await s.waitFor('starting')
     await s.waitFor('connected')
     expect(statuses).toEqual(['starting', 'connected'])
     expect(s.lastDisconnect).toMatchObject({ code: 515, reason: 'restart_required' })
@@ -129,7 +128,7 @@ describe('reconnect policy: one test per disconnect code', () => {
     it(`${code}: backs off and reconnects`, async () => {
       const { h, s, statuses } = await connected(`c${code}`)
       h.mock.disconnect(s.id, code)
-      await tick()
+      await s.waitFor('reconnecting')
       await s.waitFor('connected')
       expect(statuses).toEqual(['reconnecting', 'connected'])
       expect(s.lastDisconnect?.code).toBe(code)
@@ -242,7 +241,7 @@ describe('reconnect policy: one test per disconnect code', () => {
     for (let i = 0; i < 3; i++) {
       h.mock.failNextConnections(s.id, 3, 500)
       h.mock.disconnect(s.id, 500)
-      await tick()
+      await s.waitFor('reconnecting')
       await s.waitFor('connected', 3_000)
     }
     expect(s.status).toBe('connected')

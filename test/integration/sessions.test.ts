@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { createMemoryStorage, type StorageAdapter } from '../../src/index.js'
-import { managedHarness, pairedSession } from '../helpers/manager.js'
+import { eventually, managedHarness, pairedSession } from '../helpers/manager.js'
 
 const harness = managedHarness()
-const tick = (ms = 10) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('sessions', () => {
   it('create with a chosen id, metadata, webhooks and proxy; info() hides secrets', async () => {
@@ -76,8 +75,7 @@ describe('sessions', () => {
     } while (cursor)
     expect(seen).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'connected-one'])
     expect((await h.manager.list({ tenantId: 'odd' })).items.map((s) => s.name)).toEqual(['n1', 'n3', 'n5'])
-    await tick()
-    expect((await h.manager.list({ status: 'connected' })).items).toEqual([c])
+    await eventually(async () => expect((await h.manager.list({ status: 'connected' })).items).toEqual([c]))
     await expect(h.manager.list({ cursor: 'garbage' })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' })
   })
 
@@ -119,9 +117,8 @@ describe('sessions', () => {
     live.emit('chats.delete', ['a@s.whatsapp.net'])
     h.mock.receiveText(s.id, { from: '5511988887777', text: 'in' })
     await s.sendText('5511988887777', 'out')
-    await tick(40)
-    expect(s.stats).toEqual({ contacts: 2, groups: 2, chats: 1, messagesSent: 1, messagesReceived: 1 })
-    expect(backing.sessions.get(s.id)!.stats).toEqual(s.stats)
+    await eventually(() => expect(s.stats).toEqual({ contacts: 2, groups: 2, chats: 1, messagesSent: 1, messagesReceived: 1 }))
+    await eventually(() => expect(backing.sessions.get(s.id)!.stats).toEqual(s.stats))
     await h.manager.stop()
     const again = await harness({ storage: createMemoryStorage({ backing }) })
     expect(again.manager.get(s.id)!.stats).toEqual({ contacts: 2, groups: 2, chats: 1, messagesSent: 1, messagesReceived: 1 })
@@ -216,8 +213,7 @@ describe('scale', () => {
     await Promise.all(sessions.map((s) => s.waitFor('connected')))
     await Promise.all(sessions.map((s, i) => s.sendText('5511988887777', `hello from ${i}`)))
     sessions.forEach((s) => h.mock.receiveText(s.id, { from: '5511988887777', text: 'ping' }))
-    await tick(50)
-    expect(sessions.every((s) => s.stats.messagesSent === 1 && s.stats.messagesReceived === 1)).toBe(true)
+    await eventually(() => expect(sessions.every((s) => s.stats.messagesSent === 1 && s.stats.messagesReceived === 1)).toBe(true))
     expect(h.mock.liveCount()).toBe(200)
     await h.manager.stop()
     expect(h.mock.liveCount()).toBe(0)
