@@ -130,7 +130,8 @@ export interface SessionRepository {
   get(id: string): Promise<SessionRecord | null>
   getByName(tenantId: string | null, name: string): Promise<SessionRecord | null>
   /**
-   * Applies the patch and increments `version`. Throws `SESSION_NOT_FOUND` when missing,
+   * Applies the patch and increments `version`. Keys whose value is `undefined` change nothing (as if
+   * absent); `null` clears a nullable field. Throws `SESSION_NOT_FOUND` when missing,
    * `VERSION_CONFLICT` when `expectedVersion` is given and differs, `SESSION_NAME_TAKEN` on a rename clash.
    */
   update(id: string, patch: SessionPatch, options?: { expectedVersion?: number }): Promise<SessionRecord>
@@ -153,9 +154,15 @@ export interface AuthCommit {
 
 export interface AuthRepository {
   readCreds(sessionId: string): Promise<Uint8Array | null>
-  /** Missing ids are absent from the map. Must accept any number of ids (chunk internally). */
+  /**
+   * Missing ids are absent from the map. Must accept any number of ids (chunk internally). Ids and
+   * categories compare exactly: case-sensitive, byte for byte, never as patterns.
+   */
   getKeys(sessionId: string, category: string, ids: readonly string[]): Promise<Map<string, Uint8Array>>
-  /** One atomic transaction: every key change and the creds are applied, or none. */
+  /**
+   * One atomic transaction: every key change and the creds are applied, or none. A value that is not a
+   * `Uint8Array` rejects the whole batch (`CODEC_ERROR`); an unknown session is `SESSION_NOT_FOUND`.
+   */
   commit(sessionId: string, change: AuthCommit): Promise<void>
   /** Removes credentials and all keys of the session (logout). The session record stays. */
   clear(sessionId: string): Promise<void>
@@ -163,7 +170,7 @@ export interface AuthRepository {
    * Pages through every stored key of a session in (category, id) order, starting after `after`.
    * Used by maintenance tasks such as re-encryption; not on any hot path.
    */
-  scanKeys(sessionId: string, options?: { after?: KeyPosition; limit?: number }): Promise<StoredKey[]>
+  scanKeys(sessionId: string, options?: { after?: KeyPosition; /** @default 1000 */ limit?: number }): Promise<StoredKey[]>
 }
 
 export interface KeyPosition {
@@ -257,7 +264,10 @@ export interface StorageAdapter {
   readonly interfaceVersion: 1
   /** Connects and migrates. Idempotent; safe to call concurrently. */
   init(): Promise<void>
-  /** Releases what the adapter opened (never a pool or database the user passed in). */
+  /**
+   * Releases what the adapter opened (never a pool or database the user passed in). Idempotent; after
+   * it, every method rejects with `STORAGE_CLOSED`.
+   */
   close(): Promise<void>
   /** Resolves when the backend answers; rejects otherwise. */
   ping(): Promise<void>
