@@ -58,7 +58,7 @@ describe('tenants and isolation', () => {
     expect(gw.gateway.manager.get(mine.id)?.tenantId).toBe('acme')
 
     // Another tenant's session does not exist for this key: 404 on every route, never 403.
-    const checks: [string, () => ReturnType<typeof acme.get>][] = [
+    const checks: [string, () => Promise<{ status: number; body: any }>][] = [
       [`/sessions/${theirs.id}`, () => acme.get(`/sessions/${theirs.id}`)],
       ['/status', () => acme.get(`/sessions/${theirs.id}/status`)],
       ['/qr', () => acme.get(`/sessions/${theirs.id}/qr`)],
