@@ -45,10 +45,15 @@ export interface HealthReport {
 
 type ManagerState = 'idle' | 'starting' | 'started' | 'stopping' | 'stopped'
 
+/** Plugin APIs (`manager.webhooks`, `manager.metrics`, ...) are typed by the plugins' entries through `Wafleet.PluginApis`. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface SessionManager extends Wafleet.PluginApis {}
+
 /**
  * Runs many WhatsApp sessions: creates and restores them, routes their events (typed, with
  * `sessionId` and `tenantId`) and shuts them down gracefully.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SessionManager extends SafeEmitter<ManagerListeners> {
   readonly storage: StorageAdapter
   private readonly ownsStorage: boolean

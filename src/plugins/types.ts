@@ -67,3 +67,17 @@ export interface Plugin {
   readonly name: string
   setup(context: PluginContext): void | PluginTeardown | Promise<void | PluginTeardown>
 }
+
+declare global {
+  // A global namespace is the one augmentation target that resolves the same from src/ and from the
+  // bundled .d.ts files (whose chunk paths are not stable), so it is how plugins type `ctx.expose`.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Wafleet {
+    /**
+     * The APIs plugins publish on the manager with `ctx.expose`, by name. A plugin's entry adds
+     * its own, e.g. `interface PluginApis { readonly webhooks: WebhooksApi }`.
+     */
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface PluginApis {}
+  }
+}

@@ -4,9 +4,12 @@ import type { MetricsApi } from './plugin.js'
 export { metrics } from './plugin.js'
 export type { MetricsOptions, MetricsApi } from './plugin.js'
 
-declare module '../../manager/session-manager.js' {
-  interface SessionManager {
-    /** The Prometheus registry and its text; present once the `metrics()` plugin is installed. */
-    readonly metrics: MetricsApi
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Wafleet {
+    interface PluginApis {
+      /** The Prometheus registry and its text; present once the `metrics()` plugin is installed. */
+      readonly metrics: MetricsApi
+    }
   }
 }

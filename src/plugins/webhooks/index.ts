@@ -13,9 +13,12 @@ export type { WebhooksApi, WebhookDelivery, WebhookDeliveryQuery } from './api.j
 export { WEBHOOK_DELIVERY_CHANNEL } from '../diagnostics.js'
 export type { WebhookDeliveryMessage } from '../diagnostics.js'
 
-declare module '../../manager/session-manager.js' {
-  interface SessionManager {
-    /** Delivery log and dead-letter redrive; present once the `webhooks()` plugin is installed. */
-    readonly webhooks: WebhooksApi
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Wafleet {
+    interface PluginApis {
+      /** Delivery log and dead-letter redrive; present once the `webhooks()` plugin is installed. */
+      readonly webhooks: WebhooksApi
+    }
   }
 }
