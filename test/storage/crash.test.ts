@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import pg from 'pg'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { StorageAdapter } from '../../src/index.js'
 import { createPostgresStorage } from '../../src/storage/postgres/index.js'
@@ -72,13 +73,14 @@ async function checkBatches(storage: StorageAdapter): Promise<number> {
   return batch
 }
 
-async function crashRepeatedly(args: string[], open: () => StorageAdapter) {
+async function crashRepeatedly(args: string[], open: () => StorageAdapter, settle: () => Promise<void> = async () => undefined) {
   const seen: number[] = []
   for (let kill = 0; kill < KILLS; kill++) {
     const writer = await startWriter(args)
     // Random moments: right at start-up, mid-batch, between batches.
     await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 250)))
     await writer.kill()
+    await settle()
     const storage = open()
     try {
       seen.push(await checkBatches(storage))
@@ -103,9 +105,29 @@ describe('crash safety: SQLite', () => {
 
 describePostgres('crash safety: Postgres', (url) => {
   const schema = uniqueSchemaName('crash')
-  afterAll(() => dropSchema(url, schema))
+  const writerName = `wafleet-crash-${schema}`.slice(0, 63)
+  const admin = new pg.Pool({ connectionString: url, max: 1 })
+  afterAll(async () => {
+    await dropSchema(url, schema)
+    await admin.end()
+  })
+
+  /**
+   * The server runs a statement to its end even when the client has died: the killed writer's last
+   * commit may still land after the kill. It lands whole or not at all (that is what is checked), but
+   * the check reads creds and keys in separate statements, so it waits for that backend to finish.
+   */
+  const settle = async () => {
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [writerName])
+      if (rows[0].n === 0) return
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    throw new Error('the killed writer\'s backend did not finish in 5 s')
+  }
 
   test(`SIGKILL at random moments, ${KILLS} times: every batch whole or absent, creds match keys`, async () => {
-    await crashRepeatedly(['postgres', url, schema], () => createPostgresStorage({ connectionString: url, schema, maxConnections: 2 }))
+    const writerUrl = `${url}${url.includes('?') ? '&' : '?'}application_name=${encodeURIComponent(writerName)}`
+    await crashRepeatedly(['postgres', writerUrl, schema], () => createPostgresStorage({ connectionString: url, schema, maxConnections: 2 }), settle)
   }, 90_000)
 })
