@@ -13,3 +13,15 @@ export type {
   ConformanceDescribeFn,
   ConformanceExpect,
 } from './conformance/index.js'
+
+export { startWhatsAppSimulator, installSimulatorTrust, isSimulatorTrusted, simulatorRootPublicKey, WhatsAppSimulator, SimContact, SIMULATOR_FAULTS } from './simulator/index.js'
+export type {
+  WhatsAppSimulatorOptions,
+  SimulatedDevice,
+  PairOptions,
+  SimInboundMessage,
+  InboundMatcher,
+  PhoneSendResult,
+  SimulatorFault,
+  InstallTrustOptions,
+} from './simulator/index.js'

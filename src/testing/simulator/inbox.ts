@@ -1,0 +1,67 @@
+// What a simulated phone decrypted, in arrival order, with waiters for tests that expect a message.
+import type { proto } from '@whiskeysockets/baileys'
+import { WafleetError } from '../../errors.js'
+
+export interface SimInboundMessage {
+  id: string
+  /** The sending device's JID (`<phone>:<device>@s.whatsapp.net`). */
+  from: string
+  /** The `to` of the stanza: the chat the sender addressed. */
+  chat: string
+  /** The text, for text messages (conversation or extended text, also inside a device-sent copy). */
+  text: string | undefined
+  message: proto.IMessage
+  receivedAt: Date
+}
+
+export type InboundMatcher = string | RegExp | ((message: SimInboundMessage) => boolean)
+
+export function textOf(message: proto.IMessage): string | undefined {
+  const inner = message.deviceSentMessage?.message ?? message
+  return inner.conversation ?? inner.extendedTextMessage?.text ?? undefined
+}
+
+function matches(matcher: InboundMatcher | undefined, message: SimInboundMessage): boolean {
+  if (matcher === undefined) return true
+  if (typeof matcher === 'function') return matcher(message)
+  if (typeof matcher === 'string') return message.text === matcher
+  return message.text !== undefined && matcher.test(message.text)
+}
+
+export class Inbox {
+  private readonly items: SimInboundMessage[] = []
+  private readonly waiters = new Set<{ matcher: InboundMatcher | undefined; resolve: (message: SimInboundMessage) => void }>()
+
+  add(message: SimInboundMessage): void {
+    this.items.push(message)
+    for (const waiter of this.waiters) {
+      if (!matches(waiter.matcher, message)) continue
+      this.waiters.delete(waiter)
+      waiter.resolve(message)
+    }
+  }
+
+  list(): SimInboundMessage[] {
+    return [...this.items]
+  }
+
+  /** The first message (already here or still to come) that matches. */
+  wait(matcher: InboundMatcher | undefined, timeoutMs: number): Promise<SimInboundMessage> {
+    const found = this.items.find((message) => matches(matcher, message))
+    if (found) return Promise.resolve(found)
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        matcher,
+        resolve: (message: SimInboundMessage) => {
+          clearTimeout(timer)
+          resolve(message)
+        },
+      }
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter)
+        reject(new WafleetError('OPERATION_ABORTED', `No matching message arrived within ${timeoutMs} ms`, { details: { received: this.items.length } }))
+      }, timeoutMs)
+      this.waiters.add(waiter)
+    })
+  }
+}

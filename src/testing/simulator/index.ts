@@ -1,0 +1,10 @@
+// The loopback WhatsApp simulator of 'wafleet/testing'.
+export { startWhatsAppSimulator, WhatsAppSimulator } from './simulator.js'
+export type { WhatsAppSimulatorOptions, SimulatedDevice, PairOptions } from './simulator.js'
+export { SimContact } from './contact.js'
+export type { SimInboundMessage, InboundMatcher } from './inbox.js'
+export type { PhoneSendResult } from './messaging.js'
+export { SIMULATOR_FAULTS } from './faults.js'
+export type { SimulatorFault } from './faults.js'
+export { installSimulatorTrust, isTrusted as isSimulatorTrusted, simulatorRootPublicKey } from './trust.js'
+export type { InstallTrustOptions } from './trust.js'
