@@ -43,8 +43,8 @@ export function leaseTests(h: Harness): void {
     async ({ storage, session, open }) => {
       const other = await open()
       const s = await session()
+      await storage.auth.commit(s.id, { keys: { session: { x: bytes(4, 1) } } })
       const a = await storage.leases!.acquire(s.id, 'A', 250)
-      await storage.auth.commit(s.id, { keys: { session: { x: bytes(4, 1) } }, fencingToken: a!.token })
       await sleep(400)
       expect(await storage.leases!.owner(s.id)).toBeNull()
       expect(await storage.leases!.renew(s.id, 'A', a!.token, 60_000)).toBe(false)

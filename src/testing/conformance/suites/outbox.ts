@@ -66,19 +66,19 @@ export function outboxTests(h: Harness): void {
   it(
     'outbox: a claim expires after the visibility timeout; only the current claimer can ack',
     async ({ storage, tenant }) => {
-      await storage.outbox!.enqueue([item(tenant, 1, null)])
-      expect(await storage.outbox!.claim('w1', 10, 300)).toHaveLength(1)
-      expect(await storage.outbox!.claim('w2', 10, 300)).toEqual([])
+      // Timing-free checks use a long visibility; only the expiry itself waits on a short one.
+      const [held, expiring] = [`${tenant}-held`, `${tenant}-expiring`]
+      await storage.outbox!.enqueue([item(tenant, 0, null, { id: held }), item(tenant, 1, null, { id: expiring })])
+      expect((await storage.outbox!.claim('w1', 1, 60_000)).map((i) => i.id)).toEqual([held])
+      expect((await storage.outbox!.claim('w1', 1, 250)).map((i) => i.id)).toEqual([expiring])
       await sleep(450)
-      expect((await storage.outbox!.claim('w2', 10, 60_000)).map((i) => i.id)).toEqual([`${tenant}-1`])
-      await storage.outbox!.ack(`${tenant}-1`, 'w1') // stale claimer: no effect
-      expect((await storage.outbox!.list({ status: 'pending' })).map((i) => i.id)).toContain(`${tenant}-1`)
-      await storage.outbox!.ack(`${tenant}-1`, 'w2')
-      const [delivered] = await storage.outbox!.list({ status: 'delivered', target: 'endpoint-1' })
-      expect(delivered?.id).toBe(`${tenant}-1`)
-      expect(delivered?.attempts).toBe(1)
-      await sleep(350)
-      expect(await storage.outbox!.claim('w3', 10, 1000)).toEqual([])
+      expect((await storage.outbox!.claim('w2', 10, 60_000)).map((i) => i.id)).toEqual([expiring])
+      await storage.outbox!.ack(expiring, 'w1') // stale claimer: no effect
+      expect((await storage.outbox!.list({ status: 'pending' })).map((i) => i.id)).toContain(expiring)
+      await storage.outbox!.ack(expiring, 'w2')
+      await storage.outbox!.ack(held, 'w2') // never claimed by w2: no effect
+      expect((await storage.outbox!.list({ status: 'delivered' })).map((i) => [i.id, i.attempts])).toEqual([[expiring, 1]])
+      expect(await storage.outbox!.claim('w3', 10, 60_000)).toEqual([])
     },
     when,
   )
@@ -86,30 +86,31 @@ export function outboxTests(h: Harness): void {
   it(
     'outbox: fail reschedules at retryAt, or dead-letters with null; redrive brings dead items back',
     async ({ storage, tenant }) => {
-      const id = `${tenant}-1`
-      await storage.outbox!.enqueue([item(tenant, 1, null)])
-      await storage.outbox!.claim('w', 1, 60_000)
-      const retryAt = Date.now() + 400
-      await storage.outbox!.fail(id, 'w', 'HTTP 503', retryAt)
-      let [stored] = await storage.outbox!.list({ target: 'endpoint-1' }).then((all) => all.filter((i) => i.id === id))
+      const [later, soon] = [`${tenant}-later`, `${tenant}-soon`]
+      await storage.outbox!.enqueue([item(tenant, 0, null, { id: later }), item(tenant, 1, null, { id: soon })])
+      await storage.outbox!.claim('w', 2, 60_000)
+      const retryLater = Date.now() + 60_000
+      await storage.outbox!.fail(later, 'w', 'HTTP 503', retryLater)
+      await storage.outbox!.fail(soon, 'w', 'HTTP 502', Date.now() + 250)
+      const [stored] = (await storage.outbox!.list({ target: 'endpoint-1' })).filter((i) => i.id === later)
       expect({ status: stored!.status, attempts: stored!.attempts, lastError: stored!.lastError, availableAt: stored!.availableAt }).toEqual({
         status: 'pending',
         attempts: 1,
         lastError: 'HTTP 503',
-        availableAt: retryAt,
+        availableAt: retryLater,
       })
-      expect(await storage.outbox!.claim('w', 10, 60_000)).toEqual([])
-      await sleep(550)
-      expect((await storage.outbox!.claim('w', 10, 60_000)).map((i) => i.id)).toEqual([id])
-      await storage.outbox!.fail(id, 'w', 'HTTP 400', null)
-      ;[stored] = await storage.outbox!.list({ status: 'dead' }).then((all) => all.filter((i) => i.id === id))
-      expect({ status: stored!.status, attempts: stored!.attempts, lastError: stored!.lastError }).toEqual({ status: 'dead', attempts: 2, lastError: 'HTTP 400' })
+      await sleep(450)
+      // The one due soon is back; the one due in a minute is not.
+      expect((await storage.outbox!.claim('w', 10, 60_000)).map((i) => i.id)).toEqual([soon])
+      await storage.outbox!.fail(soon, 'w', 'HTTP 400', null)
+      const [dead] = (await storage.outbox!.list({ status: 'dead' })).filter((i) => i.id === soon)
+      expect({ status: dead!.status, attempts: dead!.attempts, lastError: dead!.lastError }).toEqual({ status: 'dead', attempts: 2, lastError: 'HTTP 400' })
       expect(await storage.outbox!.claim('w', 10, 60_000)).toEqual([])
 
-      expect(await storage.outbox!.redrive([id, `${tenant}-unknown`])).toBe(1)
-      expect(await storage.outbox!.redrive([id])).toBe(0)
+      expect(await storage.outbox!.redrive([soon, later, `${tenant}-unknown`])).toBe(1)
+      expect(await storage.outbox!.redrive([soon])).toBe(0)
       const [again] = await storage.outbox!.claim('w', 10, 60_000)
-      expect({ id: again?.id, attempts: again?.attempts, status: again?.status }).toEqual({ id, attempts: 0, status: 'pending' })
+      expect({ id: again?.id, attempts: again?.attempts, status: again?.status }).toEqual({ id: soon, attempts: 0, status: 'pending' })
     },
     when,
   )
