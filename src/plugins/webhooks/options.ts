@@ -15,7 +15,7 @@ export interface WebhooksOptions {
   blockPrivateNetworks?: boolean
   /** Retry policy of endpoints that set none. @default { policy: 'exponential', attempts: 10, delayMs: 1000, maxDelayMs: 300000 } */
   retry?: RetryPolicy
-  /** Time for one attempt, of endpoints that set none. @default 10000 */
+  /** Time for one attempt, of endpoints that set none; at most half of `visibilityTimeoutMs`. @default 10000 (or half of visibilityTimeoutMs when that is less) */
   timeoutMs?: number
   /** Attempts in flight per endpoint, of endpoints that set none. @default 10 */
   concurrency?: number
@@ -82,7 +82,7 @@ export function resolveWebhooksOptions(options: WebhooksOptions): ResolvedWebhoo
   const maxTimeoutMs = Math.floor(visibilityTimeoutMs / 2)
   const defaults: EndpointDefaults = {
     retry: resolveRetry(merged.retry, 'retry', DEFAULT_RETRY),
-    timeoutMs: integer(merged.timeoutMs, 'timeoutMs', 1, maxTimeoutMs),
+    timeoutMs: options.timeoutMs === undefined ? Math.min(DEFAULTS.timeoutMs, maxTimeoutMs) : integer(options.timeoutMs, 'timeoutMs', 1, maxTimeoutMs),
     concurrency: integer(merged.concurrency, 'concurrency', 1, 1000),
     maxTimeoutMs,
   }
