@@ -1,4 +1,6 @@
 import { createSafeLogger, SessionManager, type Logger, type Plugin } from 'wafleet'
+import { metrics } from 'wafleet/plugins/metrics'
+import { proxy } from 'wafleet/plugins/proxy'
 import { webhooks } from 'wafleet/plugins/webhooks'
 import { createGateway, type Gateway } from './app.js'
 import { createAuthenticator, ensureAdminKey } from './auth/authenticator.js'
@@ -27,7 +29,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     const { adminKeyHash, generated } = await ensureAdminKey(db.store, config.adminKey)
     const authenticator = createAuthenticator(db.store, { adminKeyHash })
     const demo = config.demo ? createDemoWorld() : null
-    const plugins: Plugin[] = [webhooks({ blockPrivateNetworks: config.blockPrivateNetworks })]
+    const plugins: Plugin[] = [
+      webhooks({ blockPrivateNetworks: config.blockPrivateNetworks }),
+      // A proxy is checked against WhatsApp before it is accepted; the offline demo has no WhatsApp to reach.
+      proxy({ check: !config.demo }),
+      metrics(),
+    ]
     const manager = new SessionManager({
       storage: db.storage,
       logger: safeLogger,
@@ -50,7 +57,6 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       config,
       logger: safeLogger,
       demo,
-      metrics: null,
       startedAt: Date.now(),
     })
     return {

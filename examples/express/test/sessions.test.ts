@@ -142,3 +142,28 @@ describe('validation and error bodies', () => {
     }
   })
 })
+
+describe('plugins', () => {
+  it('serves Prometheus metrics to the admin', async () => {
+    await gw.connectedSession()
+    const reply = await gw.admin.get('/metrics')
+    expect(reply.status).toBe(200)
+    expect(reply.headers.get('content-type')).toMatch(/^text\/plain/)
+    expect(reply.body).toMatch(/^wafleet_sessions\{status="connected"\} [1-9]/m)
+  })
+
+  it('checks proxies through the proxy plugin (a bad proxy URL is refused)', async () => {
+    const reply = await gw.admin.post('/sessions', { name: 'proxied', proxy: { url: 'ftp://proxy.example.com:21' } })
+    expect(reply.status).toBe(400)
+    expect(reply.body.code).toBe('PROXY_INVALID')
+    const ok = await gw.admin.post('/sessions', { name: 'proxied', proxy: { url: 'socks5://user:proxy-password@127.0.0.1:1080' } })
+    expect(ok.status).toBe(201)
+    expect(JSON.stringify(ok.body)).not.toContain('proxy-password')
+  })
+
+  it('checks webhook endpoints through the webhooks plugin', async () => {
+    const reply = await gw.admin.post('/sessions', { name: 'hooked', webhooks: [{ url: 'https://hooks.example.com/x', events: ['no.such.event'] }] })
+    expect(reply.status).toBe(400)
+    expect(reply.body.code).toBe('WEBHOOK_INVALID')
+  })
+})

@@ -13,7 +13,5 @@ export interface GatewayDeps {
   logger: Logger
   /** Present in demo mode only. */
   demo: DemoWorld | null
-  /** Prometheus text of the metrics plugin's registry. */
-  metrics: (() => Promise<{ contentType: string; body: string }>) | null
   startedAt: number
 }

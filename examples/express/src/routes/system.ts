@@ -6,7 +6,7 @@ import { schemas } from './openapi-schemas.js'
 export const WAFLEET_VERSION: string = createRequire(import.meta.url)('wafleet/package.json').version
 
 /** Health, metrics and the OpenAPI document. */
-export function systemRoutes({ manager, metrics, startedAt, config }: GatewayDeps, openApi: () => unknown): RouteDef[] {
+export function systemRoutes({ manager, startedAt, config }: GatewayDeps, openApi: () => unknown): RouteDef[] {
   return [
     route({
       method: 'get',
@@ -37,9 +37,7 @@ export function systemRoutes({ manager, metrics, startedAt, config }: GatewayDep
       access: 'admin',
       response: { status: 200, contentType: 'text/plain', description: 'Prometheus text exposition format' },
       handler: async ({ res }) => {
-        if (!metrics) return { status: 'disabled' }
-        const { contentType, body } = await metrics()
-        res.type(contentType).send(body)
+        res.type(manager.metrics.contentType).send(await manager.metrics.metrics())
         return undefined
       },
     }),
