@@ -123,13 +123,13 @@ export async function startTestGateway(overrides: Partial<GatewayConfig> = {}): 
 }
 
 /** Polls `check` until it returns a truthy value (for things that happen a moment later). */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
     try {
       const value = await check()
-      if (value) return value
+      if (value) return value as NonNullable<T>
     } catch (error) {
       last = error
     }
