@@ -86,7 +86,7 @@ export async function startTestGateway(overrides: Partial<GatewayConfig> = {}): 
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const as: TestGateway['as'] = (key, style = 'x-api-key') =>
     client(url, key === undefined ? {} : style === 'bearer' ? { authorization: `Bearer ${key}` } : { 'x-api-key': key })
-  const admin = as(config.adminKey ?? undefined)
+  const admin = as(config.adminKey ?? gateway.generatedAdminKey ?? undefined)
 
   const test: TestGateway = {
     url,
