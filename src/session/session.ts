@@ -652,6 +652,9 @@ export class Session extends SafeEmitter<SessionListeners> {
     if (previous === status && status !== 'reconnecting') return
     this.currentStatus = status
     if (status !== 'qr' && status !== 'pairing') this.currentQr = status === 'connected' ? null : this.currentQr
+    // A session that ended (logged out, replaced, failed) will not send what is queued: say so now,
+    // not when each send's rate-limit token comes. A transient drop keeps the queue.
+    if (STOPPED.includes(status)) this.sendQueue.failAll(notConnected(this.id, status))
     void this.persist({ status }).catch(() => undefined)
     await this.publish('session.status', { status, previous, ...extra })
   }
