@@ -86,6 +86,28 @@ describe('messages', () => {
     expect(sim.devices()[0]!.offlineQueue).toBe(0)
   })
 
+  it('two linked devices of one number: both get contact texts, each sees what the other sends, app state syncs', async () => {
+    const sim = await newSimulator()
+    const first = await openPaired(sim, PHONE)
+    const second = await openPaired(sim, PHONE)
+    expect(sim.devices().map((device) => device.jid)).toEqual([first.auth.state.creds.me!.id, second.auth.state.creds.me!.id])
+    const contact = sim.contact(CONTACT)
+
+    const sent = await contact.sendText(PHONE, 'to both')
+    expect(sent.sent).toHaveLength(2)
+    await Promise.all([upsertWithText(first, 'to both'), upsertWithText(second, 'to both')])
+
+    // The first device's send fans out to the contact and, as a device-sent copy, to the second.
+    const message = await first.sock.sendMessage(contact.jid, { text: 'from the first' })
+    await contact.waitForMessage('from the first')
+    const copy = (await upsertWithText(second, 'from the first')).messages[0]!
+    expect(copy.key).toMatchObject({ id: message!.key.id, fromMe: true, remoteJid: contact.jid })
+
+    // A patch pushed by one device reaches the other through a server_sync notification.
+    await first.sock.chatModify({ pushNameSetting: 'Bia' }, '')
+    await until(() => second.auth.state.creds.me?.name === 'Bia')
+  })
+
   it('onWhatsApp knows simulated numbers and nothing else', async () => {
     const sim = await newSimulator()
     const client = await openPaired(sim, PHONE)

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { createMemoryStorage, createSilentLogger, type Logger } from '../../src/index.js'
 import { installSimulatorTrust, isSimulatorTrusted, simulatorRootPublicKey, startWhatsAppSimulator } from '../../src/testing/index.js'
 import { verifyXEdDSA } from '../../src/testing/simulator/xeddsa.js'
-import { connect, freshAuth, logger, pairByQr, simulatorPerTest } from './harness.js'
+import { connect, freshAuth, logger, pairByQr, simulatorPerTest, until } from './harness.js'
 
 const PHONE = '5511999990001'
 const newSimulator = simulatorPerTest()
@@ -20,7 +20,7 @@ describe('QR pairing', () => {
     expect(qr).toMatch(/^https:\/\/wa\.me\/settings\/linked_devices#[^,]+,[^,]+,[^,]+,[^,]+,\d+$/)
     expect(qr).toContain(Buffer.from(auth.state.creds.noiseKey.public).toString('base64'))
 
-    const device = await sim.scanQr(qr, { phone: PHONE })
+    const device = await sim.scanQr(qr, { phone: PHONE, pushName: 'Ana' })
     expect(await first.closed).toEqual({ code: 515, message: 'Stream Errored (restart required)' })
     expect(first.updates).toContainEqual({ isNewLogin: true, qr: undefined })
     const { creds } = auth.state
@@ -37,6 +37,8 @@ describe('QR pairing', () => {
     // The first login uploads Baileys' initial 812 pre-keys (the phone then used one).
     expect(sim.devices()).toEqual([expect.objectContaining({ jid: creds.me?.id, connected: true, preKeys: 811 })])
     expect(second.updates).toContainEqual({ receivedPendingNotifications: true })
+    // The push name comes through app state: the phone shares the key, then the patch is synced.
+    await until(() => auth.state.creds.me?.name === 'Ana')
   })
 
   it('a new socket with stored creds logs in straight to open, no QR', async () => {
@@ -44,6 +46,7 @@ describe('QR pairing', () => {
     const { storage } = await pairByQr(sim, PHONE)
     const firstLogin = connect(sim, await freshAuth(storage))
     await firstLogin.opened
+    await until(() => firstLogin.auth.state.creds.me?.name)
     await firstLogin.sock.end(undefined)
 
     // As after a process restart: the creds come back from storage into a new socket.
@@ -53,6 +56,8 @@ describe('QR pairing', () => {
     await client.opened
     expect(client.updates.filter((update) => update.qr)).toEqual([])
     expect(sim.devices()).toEqual([expect.objectContaining({ phone: PHONE, connected: true })])
+    // With the push name in its creds (synced at the first login) Baileys announces itself online.
+    await until(() => client.updates.some((update) => update.isOnline === true))
   })
 
   it('refuses creds it never paired with 401', async () => {

@@ -1,7 +1,8 @@
-// The phone's first words to a new device: a history sync notification (INITIAL_BOOTSTRAP, its
-// payload inline). Baileys holds every buffered event of a first connection until history arrives
-// (Socket/chats.js, AwaitingInitialSync, up to 20 s); this is what ends that wait, as it does
-// with a real phone. The payload carries no chats, only the PN-LID mappings of known numbers.
+// The phone's first words to a new device: the app state key, then a history sync notification
+// (INITIAL_BOOTSTRAP, its payload inline). Baileys holds every buffered event of a first
+// connection until history arrives (Socket/chats.js, AwaitingInitialSync, up to 20 s); this is
+// what ends that wait, as it does with a real phone, and the app state sync it triggers can read
+// the push name with the key. The payload carries no chats, only the PN-LID mappings of known numbers.
 import { deflateSync } from 'node:zlib'
 import { proto } from '@whiskeysockets/baileys'
 import type { SimCore } from './core.js'
@@ -30,6 +31,7 @@ export async function sendHistoryBootstrap(core: SimCore, device: DeviceRecord):
     },
   }
   // Only this device: the account's other devices got theirs when they were linked.
+  await sendFromPhone(account, [device], account.appState.keyShare(), { category: 'peer' })
   await sendFromPhone(account, [device], message, { category: 'peer' })
   core.logger.debug({ jid: device.jid, mappings: known.length }, 'simulator: history bootstrap sent')
 }

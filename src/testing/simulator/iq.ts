@@ -6,7 +6,8 @@ import type { BinaryNode } from '@whiskeysockets/baileys'
 import type { SimConnection } from './connection.js'
 import type { SimCore } from './core.js'
 import { sendHistoryBootstrap } from './history.js'
-import { child, children, firstChild, iqError, iqResult } from './nodes.js'
+import { deliver } from './messaging.js'
+import { child, firstChild, iqError, iqResult, SERVER_JID, stanzaId, unixSeconds } from './nodes.js'
 import { acceptCompanionHello, companionFinished } from './pairing.js'
 import { handleEncryptIq } from './prekeys.js'
 import { answerUSync } from './usync.js'
@@ -50,13 +51,25 @@ function answerPrivacy(node: BinaryNode): BinaryNode {
   return iqResult(node, child(node, 'tokens') ? [{ tag: 'tokens', attrs: {} }] : undefined)
 }
 
-/** App-state sync: every collection is empty and stays at the version the client holds. */
-function answerAppState(node: BinaryNode): BinaryNode {
-  const collections = children(child(node, 'sync')).map((collection) => ({
-    tag: 'collection',
-    attrs: { name: collection.attrs.name ?? '', version: collection.attrs.version ?? '0' },
-  }))
-  return iqResult(node, [{ tag: 'sync', attrs: {}, content: collections }])
+/** App state sync; when a device pushed a patch, the account's other devices are told to resync. */
+function answerAppState(connection: SimConnection, node: BinaryNode): void {
+  const device = connection.device
+  if (!device) {
+    connection.send(iqError(node, 401, 'not-authorized'))
+    return
+  }
+  const { reply, changed } = device.account.appState.answer(node)
+  connection.send(reply)
+  for (const other of device.account.devices.values()) {
+    if (other === device) continue
+    for (const name of changed) {
+      deliver(other, {
+        tag: 'notification',
+        attrs: { from: SERVER_JID, type: 'server_sync', id: stanzaId(), t: unixSeconds() },
+        content: [{ tag: 'collection', attrs: { name, version: String(device.account.appState.version(name)) } }],
+      })
+    }
+  }
 }
 
 export async function handleIq(core: SimCore, connection: SimConnection, node: BinaryNode): Promise<void> {
@@ -90,7 +103,7 @@ export async function handleIq(core: SimCore, connection: SimConnection, node: B
       connection.send(answerPrivacy(node))
       return
     case 'w:sync:app:state':
-      connection.send(answerAppState(node))
+      answerAppState(connection, node)
       return
     default:
       core.logger.warn({ xmlns, type, child: firstChild(node)?.tag }, 'simulator: IQ not simulated, answered 501')

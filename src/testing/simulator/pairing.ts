@@ -190,6 +190,8 @@ export async function enterPairingCode(core: SimCore, code: string, options: Pai
 /** `pair-success` with a signed device identity, the companion's countersignature, then 515. */
 async function completePairing(core: SimCore, registration: Registration, advSecret: Buffer, options: PairOptions): Promise<DeviceRecord> {
   const account = core.registry.ensureAccount(normalizePhone(options.phone), options.pushName)
+  // The phone's push name reaches the new device through app state, as on WhatsApp.
+  await account.appState.setPushName(account.pushName)
   const slot = core.registry.reserveSlot(account)
   const { jid, lid } = core.registry.deviceJids(account, slot)
   const accountKey = account.primary.identity

@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto'
 import { Curve, isLidUser, jidDecode, jidEncode, type BinaryNode, type LIDMapping } from '@whiskeysockets/baileys'
 import { ValidationError } from '../../errors.js'
 import type { Logger } from '../../logger.js'
+import { AccountAppState } from './app-state.js'
 import type { SimConnection } from './connection.js'
 import { Inbox } from './inbox.js'
 import { SignalParty } from './party.js'
@@ -24,6 +25,7 @@ export interface AccountRecord {
   primary: SignalParty
   /** What the phone decrypted: messages sent to this number (and copies of its own devices' sends). */
   inbox: Inbox
+  appState: AccountAppState
   /** `rawId` of the account's ADV device identities: one per account, as on a real phone. */
   advRawId: number
   devices: Map<number, DeviceRecord>
@@ -105,6 +107,7 @@ export class Registry {
         lookupLids: (jids) => this.lidMappings(jids),
       }),
       inbox: new Inbox(),
+      appState: new AccountAppState(),
       advRawId: randomInt(1, 2 ** 31),
       devices: new Map(),
       nextDeviceId: 1,
