@@ -76,3 +76,20 @@ describe('value codec', () => {
     expect(() => codec.decode(encrypted, 'ctx')).toThrow(expect.objectContaining({ code: 'ENCRYPTION_KEY_MISSING' }))
   })
 })
+
+describe('codec output is byte-identical to BufferJSON', () => {
+  it.each([
+    ['fresh creds', () => initAuthCreds()],
+    ['a Uint8Array', () => new Uint8Array([1, 2, 3, 250])],
+    ['a Buffer view with an offset', () => Buffer.from([9, 8, 7, 6, 5]).subarray(1, 4)],
+    ['a key pair', () => ({ public: Buffer.alloc(33, 5), private: new Uint8Array(32).fill(7) })],
+    ['an app-state sync key (proto)', () => proto.Message.AppStateSyncKeyData.create({ keyData: Buffer.from([1, 2]), timestamp: 1700000000 })],
+    ['an LT hash state', () => ({ version: 3, hash: Buffer.alloc(128, 1), indexValueMap: { 'a+/=': { valueMac: new Uint8Array([4]) } } })],
+    ['a Buffer-shaped object', () => ({ type: 'Buffer', data: [1, 2, 3] })],
+    ['mixed values', () => ({ a: [1, 'x', null, undefined, new Uint8Array([1])], b: undefined, c: new Date(0), d: { e: true } })],
+  ])('%s', (_name, make) => {
+    const value = make()
+    const expected = JSON.stringify(value, BufferJSON.replacer)
+    expect(Buffer.from(createValueCodec().encode(value, 'ctx').subarray(1)).toString('utf8')).toBe(expected)
+  })
+})
