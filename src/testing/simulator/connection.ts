@@ -3,7 +3,7 @@
 // them, matches IQ answers to requests and knows how to end a stream the way WhatsApp does.
 import { binaryNodeToString, decodeBinaryNode, encodeBinaryNode, type BinaryNode } from '@whiskeysockets/baileys'
 import type { WebSocket } from 'ws'
-import { ConnectionError, WafleetError } from '../../errors.js'
+import { ConnectionError } from '../../errors.js'
 import type { Logger } from '../../logger.js'
 import { encodeFrame, FrameReader } from './framing.js'
 import { NoiseResponder, type ClientFinish, type NoiseTransport } from './noise.js'
@@ -172,7 +172,7 @@ export class SimConnection {
     this.closed = true
     for (const { reject, timer } of this.pending.values()) {
       clearTimeout(timer)
-      reject(new WafleetError('CONNECTION_FAILED', `Connection ${this.id} closed before the client answered`))
+      reject(new ConnectionError('CONNECTION_FAILED', `Connection ${this.id} closed before the client answered`))
     }
     this.pending.clear()
     for (const resolve of this.closeWaiters.splice(0)) resolve()

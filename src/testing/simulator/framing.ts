@@ -2,7 +2,7 @@
 // The client's very first bytes are an intro header ("WA", version, dictionary version), optionally
 // preceded by an "ED" edge-routing block when the credentials carry routing info.
 import { NOISE_WA_HEADER } from '@whiskeysockets/baileys'
-import { WafleetError } from '../../errors.js'
+import { ConnectionError, ValidationError } from '../../errors.js'
 
 const LENGTH_BYTES = 3
 const MAX_FRAME_BYTES = 0xffffff
@@ -11,7 +11,7 @@ const EDGE_ROUTING_PREFIX_BYTES = 7
 
 export function encodeFrame(payload: Uint8Array): Buffer {
   if (payload.byteLength > MAX_FRAME_BYTES) {
-    throw new WafleetError('PAYLOAD_TOO_LARGE', `Frame of ${payload.byteLength} bytes exceeds the 3-byte length prefix`)
+    throw new ValidationError('PAYLOAD_TOO_LARGE', `Frame of ${payload.byteLength} bytes exceeds the 3-byte length prefix`)
   }
   const frame = Buffer.allocUnsafe(LENGTH_BYTES + payload.byteLength)
   frame.writeUIntBE(payload.byteLength, 0, LENGTH_BYTES)
@@ -47,7 +47,7 @@ export class FrameReader {
     if (this.pending.length < offset + NOISE_WA_HEADER.length) return false
     const header = this.pending.subarray(offset, offset + NOISE_WA_HEADER.length)
     if (!header.equals(NOISE_WA_HEADER)) {
-      throw new WafleetError('CONNECTION_FAILED', `Unexpected intro header ${header.toString('hex')}; expected WhatsApp's ${NOISE_WA_HEADER.toString('hex')}`)
+      throw new ConnectionError('CONNECTION_FAILED', `Unexpected intro header ${header.toString('hex')}; expected WhatsApp's ${NOISE_WA_HEADER.toString('hex')}`)
     }
     this.pending = this.pending.subarray(offset + NOISE_WA_HEADER.length)
     this.introSeen = true

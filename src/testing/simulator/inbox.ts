@@ -1,6 +1,6 @@
 // What a simulated phone decrypted, in arrival order, with waiters for tests that expect a message.
 import type { proto } from '@whiskeysockets/baileys'
-import { WafleetError } from '../../errors.js'
+import { ChangeWaiters } from './waiters.js'
 
 export interface SimInboundMessage {
   id: string
@@ -30,15 +30,11 @@ function matches(matcher: InboundMatcher | undefined, message: SimInboundMessage
 
 export class Inbox {
   private readonly items: SimInboundMessage[] = []
-  private readonly waiters = new Set<{ matcher: InboundMatcher | undefined; resolve: (message: SimInboundMessage) => void }>()
+  private readonly waiters = new ChangeWaiters()
 
   add(message: SimInboundMessage): void {
     this.items.push(message)
-    for (const waiter of this.waiters) {
-      if (!matches(waiter.matcher, message)) continue
-      this.waiters.delete(waiter)
-      waiter.resolve(message)
-    }
+    this.waiters.changed()
   }
 
   list(): SimInboundMessage[] {
@@ -47,21 +43,6 @@ export class Inbox {
 
   /** The first message (already here or still to come) that matches. */
   wait(matcher: InboundMatcher | undefined, timeoutMs: number): Promise<SimInboundMessage> {
-    const found = this.items.find((message) => matches(matcher, message))
-    if (found) return Promise.resolve(found)
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        matcher,
-        resolve: (message: SimInboundMessage) => {
-          clearTimeout(timer)
-          resolve(message)
-        },
-      }
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter)
-        reject(new WafleetError('OPERATION_ABORTED', `No matching message arrived within ${timeoutMs} ms`, { details: { received: this.items.length } }))
-      }, timeoutMs)
-      this.waiters.add(waiter)
-    })
+    return this.waiters.waitFor(() => this.items.find((message) => matches(matcher, message)), timeoutMs, 'a matching message')
   }
 }

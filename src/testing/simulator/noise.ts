@@ -4,7 +4,7 @@
 // key mix and same transport split, so the real client cannot tell it from WhatsApp's edge.
 import { createHash } from 'node:crypto'
 import { aesDecryptGCM, aesEncryptGCM, Curve, hkdf, NOISE_MODE, NOISE_WA_HEADER, proto, type KeyPair } from '@whiskeysockets/baileys'
-import { WafleetError } from '../../errors.js'
+import { ConnectionError } from '../../errors.js'
 
 const IV_BYTES = 12
 const EMPTY = Buffer.alloc(0)
@@ -74,7 +74,7 @@ export class NoiseResponder {
   respondToHello(frame: Uint8Array): Buffer {
     const ephemeral = proto.HandshakeMessage.decode(frame).clientHello?.ephemeral
     if (!ephemeral || ephemeral.length !== 32) {
-      throw new WafleetError('CONNECTION_FAILED', 'Noise handshake: the client hello carries no 32-byte ephemeral key')
+      throw new ConnectionError('CONNECTION_FAILED', 'Noise handshake: the client hello carries no 32-byte ephemeral key')
     }
     this.clientEphemeral = Buffer.from(ephemeral)
     this.mixHash(this.clientEphemeral)
@@ -94,7 +94,7 @@ export class NoiseResponder {
   acceptFinish(frame: Uint8Array): ClientFinish {
     const finish = proto.HandshakeMessage.decode(frame).clientFinish
     if (!this.clientEphemeral || !finish?.static || !finish.payload) {
-      throw new WafleetError('CONNECTION_FAILED', 'Noise handshake: client finish out of order or incomplete')
+      throw new ConnectionError('CONNECTION_FAILED', 'Noise handshake: client finish out of order or incomplete')
     }
     const clientStatic = this.decrypt(finish.static)
     this.mixKey(Curve.sharedKey(this.ephemeral.private, clientStatic))

@@ -14,6 +14,7 @@ import { handleDeviceMessage, handleDeviceReceipt } from './messaging.js'
 import { enterPairingCode, scanQr, type PairOptions, type Registration } from './pairing.js'
 import { normalizePhone, Registry, type DeviceRecord } from './registry.js'
 import { installSimulatorTrust, issueCertificateChain, simulatorRootPublicKey } from './trust.js'
+import { ChangeWaiters } from './waiters.js'
 
 export interface WhatsAppSimulatorOptions {
   /** TCP port to listen on. @default 0 (any free port) */
@@ -50,7 +51,7 @@ export type { PairOptions, SimulatorFault }
 class SimulatorState implements SimCore {
   readonly registrations = new Map<SimConnection, Registration>()
   readonly connections = new Set<SimConnection>()
-  private readonly watchers = new Set<() => void>()
+  private readonly waiters = new ChangeWaiters()
 
   constructor(
     readonly registry: Registry,
@@ -59,26 +60,11 @@ class SimulatorState implements SimCore {
   ) {}
 
   changed(): void {
-    for (const watcher of [...this.watchers]) watcher()
+    this.waiters.changed()
   }
 
   waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    const ready = probe()
-    if (ready) return Promise.resolve(ready)
-    return new Promise((resolve, reject) => {
-      const watcher = () => {
-        const value = probe()
-        if (!value) return
-        this.watchers.delete(watcher)
-        clearTimeout(timer)
-        resolve(value)
-      }
-      const timer = setTimeout(() => {
-        this.watchers.delete(watcher)
-        reject(new WafleetError('OPERATION_ABORTED', `Timed out after ${timeoutMs} ms waiting for ${what}`))
-      }, timeoutMs)
-      this.watchers.add(watcher)
-    })
+    return this.waiters.waitFor(probe, timeoutMs, what)
   }
 
   async onNode(connection: SimConnection, node: BinaryNode): Promise<void> {
