@@ -14,8 +14,10 @@ export type {
   ConformanceExpect,
 } from './conformance/index.js'
 
-export { startWhatsAppSimulator, installSimulatorTrust, isSimulatorTrusted, simulatorRootPublicKey, WhatsAppSimulator, SimContact, SIMULATOR_FAULTS } from './simulator/index.js'
+export { startWhatsAppSimulator, installSimulatorTrust, isSimulatorTrusted, simulatorRootPublicKey, SIMULATOR_FAULTS } from './simulator/index.js'
 export type {
+  WhatsAppSimulator,
+  SimContact,
   WhatsAppSimulatorOptions,
   SimulatedDevice,
   PairOptions,

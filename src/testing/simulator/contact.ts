@@ -8,7 +8,26 @@ import { normalizePhone, type AccountRecord } from './registry.js'
 
 const DEFAULT_WAIT_MS = 10_000
 
-export class SimContact {
+/** A WhatsApp user on the simulated network, from `sim.contact(phone)`. */
+export interface SimContact {
+  readonly phone: string
+  /** `<phone>@s.whatsapp.net` */
+  readonly jid: string
+  /** `<lid>@lid`, the contact's LID on the simulated network. */
+  readonly lid: string
+  readonly pushName: string
+  sendText(to: string, text: string): Promise<PhoneSendResult>
+  /** Sends any message content (a `proto.IMessage`), like `sendText`. */
+  send(to: string, message: proto.IMessage): Promise<PhoneSendResult>
+  /** Texts this contact decrypted, oldest first. */
+  received(): string[]
+  /** Everything this contact decrypted, with ids, senders and the full message. */
+  messages(): SimInboundMessage[]
+  /** The first message (received already or still to come) whose text equals / matches `match`. @default timeout 10 s */
+  waitForMessage(match?: InboundMatcher, timeoutMs?: number): Promise<SimInboundMessage>
+}
+
+export class Contact implements SimContact {
   constructor(
     private readonly core: SimCore,
     private readonly account: AccountRecord,
@@ -18,12 +37,10 @@ export class SimContact {
     return this.account.phone
   }
 
-  /** `<phone>@s.whatsapp.net` */
   get jid(): string {
     return this.account.pnJid
   }
 
-  /** `<lid>@lid`, the contact's LID on the simulated network. */
   get lid(): string {
     return this.account.lidJid
   }
@@ -32,31 +49,23 @@ export class SimContact {
     return this.account.pushName
   }
 
-  /**
-   * Sends a text to every linked device of `to` (a phone number or PN JID), Signal-encrypted to
-   * each. Resolves once the stanzas are on the wire or queued for offline devices.
-   */
   sendText(to: string, text: string): Promise<PhoneSendResult> {
     return this.send(to, { conversation: text })
   }
 
-  /** Sends any message content (a `proto.IMessage`), like `sendText`. */
   async send(to: string, message: proto.IMessage): Promise<PhoneSendResult> {
     const recipient = assertCanReceive(this.core.registry.account(normalizePhone(to)), to)
     return sendFromPhone(this.account, recipient.devices.values(), message)
   }
 
-  /** Texts this contact decrypted, oldest first. */
   received(): string[] {
     return this.account.inbox.list().flatMap((message) => (message.text === undefined ? [] : [message.text]))
   }
 
-  /** Everything this contact decrypted, with ids, senders and the full message. */
   messages(): SimInboundMessage[] {
     return this.account.inbox.list()
   }
 
-  /** The first message (received already or still to come) whose text equals / matches `match`. */
   waitForMessage(match?: InboundMatcher, timeoutMs = DEFAULT_WAIT_MS): Promise<SimInboundMessage> {
     return this.account.inbox.wait(match, timeoutMs)
   }

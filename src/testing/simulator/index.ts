@@ -1,7 +1,7 @@
 // The loopback WhatsApp simulator of 'wafleet/testing'.
-export { startWhatsAppSimulator, WhatsAppSimulator } from './simulator.js'
-export type { WhatsAppSimulatorOptions, SimulatedDevice, PairOptions } from './simulator.js'
-export { SimContact } from './contact.js'
+export { startWhatsAppSimulator } from './simulator.js'
+export type { WhatsAppSimulator, WhatsAppSimulatorOptions, SimulatedDevice, PairOptions } from './simulator.js'
+export type { SimContact } from './contact.js'
 export type { SimInboundMessage, InboundMatcher } from './inbox.js'
 export type { PhoneSendResult } from './messaging.js'
 export { SIMULATOR_FAULTS } from './faults.js'

@@ -5,7 +5,7 @@ import { ConnectionError, SessionError, ValidationError, WafleetError } from '..
 import { createDefaultLogger, type Logger } from '../../logger.js'
 import { routeLibsignalConsole } from '../../socket/baileys.js'
 import { SimConnection } from './connection.js'
-import { SimContact } from './contact.js'
+import { Contact, type SimContact } from './contact.js'
 import type { SimCore } from './core.js'
 import { applyFault, SIMULATOR_FAULTS, type SimulatorFault } from './faults.js'
 import { handleIq } from './iq.js'
@@ -104,15 +104,45 @@ function summarize(device: DeviceRecord): SimulatedDevice {
   }
 }
 
-export class WhatsAppSimulator {
+/** A running simulator, from `startWhatsAppSimulator()`. */
+export interface WhatsAppSimulator {
   /** `ws://host:port/ws/chat`: pass it to Baileys as `waWebSocketUrl`. */
+  readonly url: string
+  readonly port: number
+  /** The public root key the simulator's certificates chain to. */
+  readonly rootPublicKey: Buffer
+  /**
+   * Makes Baileys in this process trust the simulator's certificates (test only; logs a warning).
+   * Returns the undo function; `close()` undoes it too.
+   */
+  trust(): () => void
+  /** The phone scans a QR from `connection.update`; resolves with the linked device once it countersigned and the 515 closed it. */
+  scanQr(qr: string, options: PairOptions): Promise<SimulatedDevice>
+  /** The phone types the pairing code returned by `sock.requestPairingCode(phone)`. */
+  enterPairingCode(code: string, options: PairOptions): Promise<SimulatedDevice>
+  /** A WhatsApp user on the simulated network (created on first use, then the same object). */
+  contact(phone: string, options?: { pushName?: string }): SimContact
+  /**
+   * Breaks the live connection(s) of a device (`<phone>:<n>@s.whatsapp.net`) or of every device of
+   * a number, the way WhatsApp would; resolves once the connection is closed (or, for
+   * `stop-pong`, silent).
+   */
+  fault(target: string, fault: SimulatorFault): Promise<void>
+  /** Linked devices, all numbers. */
+  devices(): SimulatedDevice[]
+  /** Open client connections (paired or registering). */
+  connectionCount(): number
+  /** Stops listening, cuts every connection and undoes `trust()`. */
+  close(): Promise<void>
+}
+
+class Simulator implements WhatsAppSimulator {
   readonly url: string
   readonly port: number
   private readonly contacts = new Map<string, SimContact>()
   private readonly trustUndos: (() => void)[] = []
   private closed = false
 
-  /** @internal use startWhatsAppSimulator() */
   constructor(
     private readonly state: SimulatorState,
     private readonly server: WebSocketServer,
@@ -123,48 +153,35 @@ export class WhatsAppSimulator {
     this.url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}/ws/chat`
   }
 
-  /** The public root key the simulator's certificates chain to. */
   get rootPublicKey(): Buffer {
     return simulatorRootPublicKey()
   }
 
-  /**
-   * Makes Baileys in this process trust the simulator's certificates (test only; logs a warning).
-   * Returns the undo function; `close()` undoes it too.
-   */
   trust(): () => void {
     const undo = installSimulatorTrust(this.rootPublicKey, { logger: this.state.logger })
     this.trustUndos.push(undo)
     return undo
   }
 
-  /** The phone scans a QR from `connection.update`; resolves with the linked device once it countersigned. */
   async scanQr(qr: string, options: PairOptions): Promise<SimulatedDevice> {
     this.assertOpen()
     return summarize(await scanQr(this.state, qr, options))
   }
 
-  /** The phone types the pairing code returned by `sock.requestPairingCode(phone)`. */
   async enterPairingCode(code: string, options: PairOptions): Promise<SimulatedDevice> {
     this.assertOpen()
     return summarize(await enterPairingCode(this.state, code, options))
   }
 
-  /** A WhatsApp user on the simulated network (created on first use, then the same object). */
   contact(phone: string, options: { pushName?: string } = {}): SimContact {
     this.assertOpen()
     const digits = normalizePhone(phone)
     const account = this.state.registry.ensureAccount(digits, options.pushName)
     let contact = this.contacts.get(digits)
-    if (!contact) this.contacts.set(digits, (contact = new SimContact(this.state, account)))
+    if (!contact) this.contacts.set(digits, (contact = new Contact(this.state, account)))
     return contact
   }
 
-  /**
-   * Breaks the live connection(s) of a device (`<phone>:<n>@s.whatsapp.net`) or of every device of
-   * a number, the way WhatsApp would; resolves once the connection is closed (or, for
-   * `stop-pong`, silent).
-   */
   async fault(target: string, fault: SimulatorFault): Promise<void> {
     this.assertOpen()
     if (!SIMULATOR_FAULTS.includes(fault)) {
@@ -175,17 +192,14 @@ export class WhatsAppSimulator {
     await Promise.all(devices.map((device) => applyFault(this.state, device, fault)))
   }
 
-  /** Linked devices, all numbers. */
   devices(): SimulatedDevice[] {
     return this.state.registry.allDevices().map(summarize)
   }
 
-  /** Open client connections (paired or registering). */
   connectionCount(): number {
     return this.state.connections.size
   }
 
-  /** Stops listening, cuts every connection and undoes `trust()`. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
@@ -241,5 +255,5 @@ export async function startWhatsAppSimulator(options: WhatsAppSimulatorOptions =
   })
   const { port } = server.address() as { port: number }
   logger.debug({ host, port }, 'simulator: listening')
-  return new WhatsAppSimulator(state, server, host, port)
+  return new Simulator(state, server, host, port)
 }
