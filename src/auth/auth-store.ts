@@ -12,8 +12,12 @@ import type { KeyChanges, StorageAdapter } from '../storage/types.js'
 import type { ValueCodec } from './codec.js'
 
 export interface AuthStoreHooks {
-  /** Called with every failed write, after the error is returned to the caller. */
-  onWriteError?: (error: WafleetError) => void
+  /**
+   * Called with every failed read or write, besides the rejection the caller gets. Baileys' libsignal
+   * turns a failed session read into "No session", so without this a storage outage would look like
+   * a decryption problem.
+   */
+  onError?: (error: WafleetError) => void
   /** Fencing token of the lease this process holds on the session, when leases are in use. */
   fencingToken?: () => bigint | undefined
 }
@@ -93,7 +97,7 @@ function createAuthStore(
     } catch (error) {
       if (creds && !pendingCreds) pendingCreds = creds
       const wrapped = toStorageError(error, 'auth.commit')
-      hooks.onWriteError?.(wrapped)
+      hooks.onError?.(wrapped)
       throw wrapped
     }
   }
@@ -105,11 +109,19 @@ function createAuthStore(
       try {
         found = await storage.auth.getKeys(sessionId, type, ids)
       } catch (error) {
-        throw toStorageError(error, 'auth.getKeys')
+        const wrapped = toStorageError(error, 'auth.getKeys')
+        hooks.onError?.(wrapped)
+        throw wrapped
       }
       const result: { [id: string]: SignalDataTypeMap[T] } = {}
       for (const [id, bytes] of found) {
-        const value = codec.decode<SignalDataTypeMap[T]>(bytes, keyContext(sessionId, type, id))
+        let value: SignalDataTypeMap[T]
+        try {
+          value = codec.decode<SignalDataTypeMap[T]>(bytes, keyContext(sessionId, type, id))
+        } catch (error) {
+          hooks.onError?.(error as WafleetError)
+          throw error
+        }
         // Baileys expects the proto class back, as its own file store does after JSON revival.
         result[id] =
           type === 'app-state-sync-key' && value
@@ -151,7 +163,7 @@ function createAuthStore(
           await storage.auth.clear(sessionId)
         } catch (error) {
           const wrapped = toStorageError(error, 'auth.clear')
-          hooks.onWriteError?.(wrapped)
+          hooks.onError?.(wrapped)
           throw wrapped
         }
       })

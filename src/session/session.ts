@@ -451,7 +451,7 @@ export class Session extends SafeEmitter<SessionListeners> {
   private async loadAuth(): Promise<AuthStore> {
     if (!this.auth) {
       this.auth = await loadAuthStore(this.runtime.storage, this.id, this.runtime.codec, {
-        onWriteError: (error) => void this.reportError(error),
+        onError: (error) => void this.reportError(error),
       })
     }
     return this.auth

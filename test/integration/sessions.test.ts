@@ -193,6 +193,19 @@ describe('storage failures are surfaced, never turned into a re-pair', () => {
     expect(h.mock.socket(s.id)).toBeUndefined()
   })
 
+  it('a key read that fails rejects to Baileys and is reported on the session', async () => {
+    const { adapter, failing } = faulty(createMemoryStorage())
+    const h = await harness({ storage: adapter })
+    const s = await pairedSession(h, 'reads')
+    const errors: string[] = []
+    s.on('session.error', (e) => errors.push(e.code))
+    failing.add('auth.getKeys')
+    const keys = h.mock.socket(s.id)!.options.config.auth.keys
+    await expect(keys.get('session', ['5511988887777.0'])).rejects.toMatchObject({ code: 'STORAGE_ERROR' })
+    expect(errors).toEqual(['STORAGE_ERROR'])
+    expect(s.error?.message).toContain('injected auth.getKeys failure')
+  })
+
   it('health says when storage is down', async () => {
     const { adapter, failing } = faulty(createMemoryStorage())
     const h = await harness({ storage: adapter })
