@@ -32,7 +32,7 @@ describe('connection lifecycle', () => {
     expect(png.headers.get('content-type')).toBe('image/png')
     expect((png.body as Buffer).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true)
 
-    expect((await gw.admin.post(`/demo/sessions/${id}/scan`, { phoneNumber: '5511987654321' })).body).toEqual({ id, phoneNumber: '5511987654321' })
+    expect((await gw.admin.post(`/demo/sessions/${id}/scan`, { phoneNumber: '5511987654321' })).body).toEqual({ id, phoneNumber: '5511987654321', status: 'connected' })
     await gw.waitForStatus(id, 'connected')
     const status = await gw.admin.get(`/sessions/${id}/status`)
     expect(status.body).toEqual({ id, name: expect.any(String), status: 'connected', phoneNumber: '5511987654321' })

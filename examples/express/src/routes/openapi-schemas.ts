@@ -64,5 +64,5 @@ export const schemas = {
   tenantPage: obj({ items: { type: 'array', items: ref('Tenant') }, nextCursor: nullableStr }),
   apiKey: obj({ id: str, key: str }),
   health: obj({ status: { enum: ['ok', 'degraded'] }, version: str, uptimeSeconds: { type: 'integer' }, storage: { type: 'object' }, sessions: { type: 'object' } }),
-  scan: obj({ id: str, phoneNumber: str }),
+  scan: obj({ id: str, phoneNumber: str, status: str }),
 }
