@@ -1,4 +1,4 @@
-import type { ManagerEnvelope, SessionManager, SocketFactory } from 'wafleet'
+import type { ManagerEnvelope, Session, SessionManager, SessionManagerOptions } from 'wafleet'
 import { createMockSocketFactory } from 'wafleet/testing'
 
 /**
@@ -7,11 +7,14 @@ import { createMockSocketFactory } from 'wafleet/testing'
  * a socket factory, a way to play the phone's scan, and contacts that answer.
  */
 export interface DemoWorld {
-  socketFactory: SocketFactory
-  /** Plays the phone scanning the QR (or confirming the pairing code); returns the phone number used. */
-  scan(sessionId: string, phoneNumber?: string): string
+  /** Merged into the SessionManager's options: how sessions reach the simulated WhatsApp. */
+  managerOptions: Pick<SessionManagerOptions, 'socketFactory' | 'baileys'>
+  /** Plays the phone scanning the session's QR (or confirming its pairing code); resolves with the phone number used. */
+  scan(session: Session, phoneNumber?: string): Promise<string>
   /** Starts the simulated contacts: they answer every text a session sends them. Returns a stop function. */
   attach(manager: SessionManager): () => void
+  /** Releases what the world holds (a simulator server, for one). */
+  close(): Promise<void>
 }
 
 export interface DemoOptions {
@@ -37,13 +40,14 @@ export function createDemoWorld(options: DemoOptions = {}): DemoWorld {
   let nextPhone = 1
 
   return {
-    socketFactory: mock.factory,
-    scan(sessionId, phoneNumber) {
-      const phone = phoneNumber ?? phones.get(sessionId) ?? `55119${String(8_000_000 + nextPhone++).padStart(8, '0')}`
-      phones.set(sessionId, phone)
-      mock.scan(sessionId, { phoneNumber: phone })
+    managerOptions: { socketFactory: mock.factory },
+    async scan(session, phoneNumber) {
+      const phone = phoneNumber ?? phones.get(session.id) ?? `55119${String(8_000_000 + nextPhone++).padStart(8, '0')}`
+      phones.set(session.id, phone)
+      mock.scan(session.id, { phoneNumber: phone })
       return phone
     },
+    close: async () => undefined,
     attach(manager) {
       const timers = new Set<NodeJS.Timeout>()
       const later = (fn: () => void) => {

@@ -39,7 +39,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       storage: db.storage,
       logger: safeLogger,
       plugins,
-      ...(demo ? { socketFactory: demo.socketFactory } : {}),
+      ...demo?.managerOptions,
       ...(config.encryptionKey ? { encryption: { keys: { k1: config.encryptionKey }, current: 'k1' } } : {}),
       // Cards and webhooks see counts change within a second instead of the SDK's default ten.
       statsFlushMs: 1_000,
@@ -72,6 +72,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         try {
           await manager.stop()
         } finally {
+          await demo?.close()
           await db.close()
         }
       },

@@ -26,7 +26,7 @@ export function demoRoutes({ manager, demo }: GatewayDeps): RouteDef[] {
         if (session.status !== 'qr' && session.status !== 'pairing') {
           throw new ApiError(409, 'QR_NOT_AVAILABLE', `Session ${session.id} is not waiting for a scan (status: ${session.status})`, { status: session.status })
         }
-        const phoneNumber = demo.scan(session.id, body.phoneNumber)
+        const phoneNumber = await demo.scan(session, body.phoneNumber)
         // WhatsApp restarts the connection after a scan (515); answering after it lets a script go on at once.
         await session.waitFor(SCAN_OUTCOMES, SCAN_WAIT_MS).catch(() => undefined)
         return { id: session.id, phoneNumber, status: session.status }
