@@ -45,7 +45,7 @@ describe('messages', () => {
 
     const message = await client.sock.sendMessage(contact.jid, { text: 'hello contact' })
     const received = await contact.waitForMessage('hello contact')
-    expect(received).toMatchObject({ id: message!.key.id, from: client.auth.state.creds.me!.id, chat: contact.jid })
+    expect(received).toMatchObject({ id: message!.key.id, from: client.auth.state.creds.me!.id, chat: contact.jid, encryption: 'pkmsg' })
     expect(contact.received()).toEqual(['hello contact'])
     // The receipt from the contact's phone becomes a delivery status on the sent message.
     // Baileys folds a status into the buffered upsert of the sent message when both are still
@@ -64,6 +64,8 @@ describe('messages', () => {
       await contact.waitForMessage(`pong ${round}`)
     }
     expect(contact.received()).toEqual(['pong 1', 'pong 2', 'pong 3'])
+    // Once the contact has answered on the device's session, the device sends plain Signal messages.
+    expect(contact.messages().at(-1)!.encryption).toBe('msg')
     const fromContact = client.upserts.filter((upsert) => upsert.type === 'notify').flatMap(textOf)
     expect(fromContact).toEqual(expect.arrayContaining(['ping 1', 'ping 2', 'ping 3']))
   })

@@ -10,6 +10,8 @@ export interface SimInboundMessage {
   chat: string
   /** The text, for text messages (conversation or extended text, also inside a device-sent copy). */
   text: string | undefined
+  /** `pkmsg` while the sender's session is not yet confirmed by an answer, `msg` after. */
+  encryption: 'pkmsg' | 'msg'
   message: proto.IMessage
   receivedAt: Date
 }

@@ -117,15 +117,18 @@ async function receiveOnPhone(core: SimCore, sender: DeviceRecord, phone: Accoun
     core.logger.error({ err: error, from: sender.jid, to: phone.pnJid, id: copy.id }, 'simulator: a phone failed to decrypt a message')
     return
   }
-  phone.inbox.add({ id: copy.id, from: sender.jid, chat: copy.chat, text: textOf(message), message, receivedAt: new Date() })
+  phone.inbox.add({ id: copy.id, from: sender.jid, chat: copy.chat, text: textOf(message), encryption: type, message, receivedAt: new Date() })
   if (phone !== sender.account) {
     deliver(sender, { tag: 'receipt', attrs: { from: phone.pnJid, id: copy.id, t: unixSeconds() } })
   }
 }
 
-/** Receipts and acks a device sends for what it received: acknowledged, nothing more to do. */
-export function handleDeviceReceipt(connection: SimConnection, node: BinaryNode): void {
+/** Receipts a device sends for what it received: acknowledged; a retry request is only reported. */
+export function handleDeviceReceipt(core: SimCore, connection: SimConnection, node: BinaryNode): void {
   if (!connection.device) return
+  if (node.attrs.type === 'retry') {
+    core.logger.warn({ device: connection.device.jid, id: node.attrs.id, to: node.attrs.to }, 'simulator: a device could not decrypt a message (retry receipt); resending is not simulated')
+  }
   connection.send({ tag: 'ack', attrs: { class: 'receipt', id: node.attrs.id ?? '', from: node.attrs.to ?? '', ...(node.attrs.type ? { type: node.attrs.type } : {}) } })
 }
 

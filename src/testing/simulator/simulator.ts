@@ -74,7 +74,7 @@ class SimulatorState implements SimCore {
       case 'message':
         return handleDeviceMessage(this, connection, node)
       case 'receipt':
-        return handleDeviceReceipt(connection, node)
+        return handleDeviceReceipt(this, connection, node)
       default:
         // ack, presence, chatstate, ib (unified_session, offline_batch), call: nothing to answer.
         this.logger.trace({ tag: node.tag, connection: connection.id }, 'simulator: stanza needs no answer')
