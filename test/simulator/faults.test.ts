@@ -23,6 +23,15 @@ describe('faults', () => {
     expect(await connect(sim, client.auth).closed).toEqual({ code: 401, message: 'Connection Failure' })
   })
 
+  it('sock.logout() unlinks the device: 401, and the creds are refused afterwards', async () => {
+    const sim = await newSimulator()
+    const client = await openPaired(sim, PHONE)
+    await client.sock.logout()
+    expect(await client.closed).toEqual({ code: 401, message: 'Intentional Logout' })
+    await until(() => sim.devices().length === 0)
+    expect(await connect(sim, client.auth).closed).toEqual({ code: 401, message: 'Connection Failure' })
+  })
+
   it('conflict: 440 replaced', async () => {
     const sim = await newSimulator()
     const client = await openPaired(sim, PHONE)

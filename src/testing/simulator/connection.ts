@@ -77,11 +77,12 @@ export class SimConnection {
   }
 
   send(node: BinaryNode): void {
-    if (!this.transport || !this.isOpen) {
-      throw new ConnectionError('CONNECTION_FAILED', `Connection ${this.id} cannot take nodes now`, { details: { tag: node.tag } })
+    if (!this.transport) {
+      throw new ConnectionError('CONNECTION_FAILED', `Connection ${this.id} has no transport yet (handshake not finished)`, { details: { tag: node.tag } })
     }
-    if (this.silenced) {
-      this.logger.trace({ connection: this.id, tag: node.tag }, 'sim send swallowed (silenced)')
+    // Like any server, what is sent on a socket that just closed (or a silenced one) is lost.
+    if (!this.isOpen || this.silenced) {
+      this.logger.trace({ connection: this.id, tag: node.tag }, 'sim send dropped (connection closed or silenced)')
       return
     }
     if (this.logger.level === 'trace') this.logger.trace({ connection: this.id, xml: binaryNodeToString(node) }, 'sim send')
@@ -91,6 +92,7 @@ export class SimConnection {
   /** Sends an IQ (or any node with an id) and resolves with the client's answer. */
   request(node: BinaryNode, timeoutMs = REQUEST_TIMEOUT_MS): Promise<BinaryNode> {
     const id = (node.attrs.id ??= stanzaId())
+    if (!this.isOpen) return Promise.reject(new ConnectionError('CONNECTION_FAILED', `Connection ${this.id} is closed`))
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id)
@@ -133,12 +135,13 @@ export class SimConnection {
     return new Promise((resolve) => this.closeWaiters.push(resolve))
   }
 
+  /** Everything the client sent is handled, even when the socket closed right after (a logout). */
   private async receive(chunk: Buffer): Promise<void> {
-    if (this.closed) return
     try {
       for (const frame of this.reader.push(chunk)) await this.receiveFrame(frame)
     } catch (error) {
-      this.logger.warn({ err: error, connection: this.id }, 'dropping a client that broke the protocol')
+      // A client that breaks the protocol, or a stanza the simulator cannot handle: never left hanging.
+      this.logger.warn({ err: error, connection: this.id }, 'simulator: dropping the connection after a failure handling its input')
       this.drop()
     }
   }

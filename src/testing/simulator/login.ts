@@ -10,6 +10,8 @@ import { unixSeconds } from './nodes.js'
 import { startRegistration } from './pairing.js'
 
 export async function onHandshake(core: SimCore, connection: SimConnection, clientStatic: Buffer, payload: proto.ClientPayload): Promise<void> {
+  // The client may have gone while its last frame was being read: nothing to register or log in.
+  if (!connection.isOpen) return
   if (payload.devicePairingData) {
     startRegistration(core, connection, clientStatic, payload)
     return
