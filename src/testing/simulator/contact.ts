@@ -1,9 +1,10 @@
 // A simulated WhatsApp user (its phone, device 0) that tests drive: it sends 1:1 messages to the
 // linked devices of a number and collects what devices send to it.
 import type { proto } from '@whiskeysockets/baileys'
+import { SendError } from '../../errors.js'
 import type { SimCore } from './core.js'
 import type { InboundMatcher, SimInboundMessage } from './inbox.js'
-import { assertCanReceive, sendFromPhone, type PhoneSendResult } from './messaging.js'
+import { sendFromPhone, type PhoneSendResult } from './messaging.js'
 import { normalizePhone, type AccountRecord } from './registry.js'
 
 const DEFAULT_WAIT_MS = 10_000
@@ -54,7 +55,10 @@ export class Contact implements SimContact {
   }
 
   async send(to: string, message: proto.IMessage): Promise<PhoneSendResult> {
-    const recipient = assertCanReceive(this.core.registry.account(normalizePhone(to)), to)
+    const recipient = this.core.registry.account(normalizePhone(to))
+    if (!recipient) {
+      throw new SendError('SEND_FAILED', `${to} is not on the simulated network (pair a device or create it with sim.contact())`, { details: { to } })
+    }
     return sendFromPhone(this.account, recipient.devices.values(), message)
   }
 

@@ -6,7 +6,7 @@ import type { proto } from '@whiskeysockets/baileys'
 import type { SimConnection } from './connection.js'
 import type { SimCore } from './core.js'
 import { streamEnd } from './faults.js'
-import { unixSeconds } from './nodes.js'
+import { SERVER_JID, unixSeconds } from './nodes.js'
 import { startRegistration } from './pairing.js'
 
 export async function onHandshake(core: SimCore, connection: SimConnection, clientStatic: Buffer, payload: proto.ClientPayload): Promise<void> {
@@ -31,7 +31,7 @@ export async function onHandshake(core: SimCore, connection: SimConnection, clie
   connection.send({ tag: 'success', attrs: { t: unixSeconds(), lid: device.lid, location: 'sim', props: '1', creation: String(Math.floor(device.pairedAt.getTime() / 1000)) } })
   const queued = device.offline.splice(0)
   for (const node of queued) connection.send(node)
-  connection.send({ tag: 'ib', attrs: { from: 's.whatsapp.net' }, content: [{ tag: 'offline', attrs: { count: String(queued.length) } }] })
+  connection.send({ tag: 'ib', attrs: { from: SERVER_JID }, content: [{ tag: 'offline', attrs: { count: String(queued.length) } }] })
   core.logger.debug({ jid: device.jid, connection: connection.id, offline: queued.length }, 'simulator: device logged in')
   core.changed()
 }

@@ -6,7 +6,6 @@
 //   another linked device receives it as is, a simulated phone decrypts it into its inbox and,
 //   unless it is the sender's own phone, answers with a delivery receipt.
 import { generateMessageIDV2, isJidGroup, type BinaryNode, type proto } from '@whiskeysockets/baileys'
-import { SendError } from '../../errors.js'
 import type { SimConnection } from './connection.js'
 import type { SimCore } from './core.js'
 import { textOf } from './inbox.js'
@@ -130,9 +129,4 @@ export function handleDeviceReceipt(core: SimCore, connection: SimConnection, no
     core.logger.warn({ device: connection.device.jid, id: node.attrs.id, to: node.attrs.to }, 'simulator: a device could not decrypt a message (retry receipt); resending is not simulated')
   }
   connection.send({ tag: 'ack', attrs: { class: 'receipt', id: node.attrs.id ?? '', from: node.attrs.to ?? '', ...(node.attrs.type ? { type: node.attrs.type } : {}) } })
-}
-
-export function assertCanReceive(to: AccountRecord | undefined, input: string): AccountRecord {
-  if (!to) throw new SendError('SEND_FAILED', `${input} is not on the simulated network (pair a device or create it with sim.contact())`, { details: { to: input } })
-  return to
 }
