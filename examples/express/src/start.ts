@@ -24,7 +24,7 @@ export interface RunningGateway extends Gateway {
  */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const safeLogger = createSafeLogger(logger)
-  const db = await openDatabase(config)
+  const db = await openDatabase(config, (error) => safeLogger.warn({ err: error }, 'idle database connection failed'))
   try {
     const { adminKeyHash, generated } = await ensureAdminKey(db.store, config.adminKey)
     const authenticator = createAuthenticator(db.store, { adminKeyHash })

@@ -125,6 +125,23 @@ describe('validation and error bodies', () => {
     expect(reply.body).toMatchObject({ statusCode: 404, code: 'ROUTE_NOT_FOUND' })
   })
 
+  it('reports a failing database on /health with 503 and only an error code', async () => {
+    const storage = gw.gateway.manager.storage
+    const original = storage.ping
+    storage.ping = async () => {
+      throw new Error('connect ECONNREFUSED 10.1.2.3:5432 password authentication failed for user "wafleet"')
+    }
+    try {
+      const reply = await gw.as(undefined).get('/health')
+      expect(reply.status).toBe(503)
+      expect(reply.body).toMatchObject({ status: 'degraded', storage: { ok: false, kind: 'sqlite', error: 'STORAGE_ERROR' } })
+      expect(JSON.stringify(reply.body)).not.toMatch(/ECONNREFUSED|10\.1\.2\.3|password/)
+    } finally {
+      storage.ping = original
+    }
+    expect((await gw.as(undefined).get('/health')).body).toMatchObject({ status: 'ok', storage: { ok: true } })
+  })
+
   it('hides internal failures: 500 INTERNAL_ERROR with a request id, no message, stack or SQL', async () => {
     const sessions = gw.gateway.manager.storage.sessions
     const original = sessions.list

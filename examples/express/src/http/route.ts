@@ -91,7 +91,10 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], authent
         query = parsed.data
       }
       const result = await def.handler({ req, res, principal, body, query, params: req.params as Record<string, string> })
-      if (result !== undefined && !res.headersSent) res.status(def.response.status).json(result)
+      if (result === undefined || res.headersSent) return
+      // A handler may have chosen another status (health answers 503 when storage is down).
+      if (res.statusCode === 200) res.status(def.response.status)
+      res.json(result)
     }
     for (const path of [def.path, ...(def.aliases ?? [])]) router[def.method](path, handle)
   }

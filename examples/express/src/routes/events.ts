@@ -1,7 +1,6 @@
 import type { AnyManagerEvent } from 'wafleet'
 import { serializeData } from 'wafleet/plugins/webhooks'
 import { canSee, visibleSession } from '../auth/access.js'
-import type { Principal } from '../auth/authenticator.js'
 import { route, type RouteDef } from '../http/route.js'
 import { eventsQuery } from '../http/schemas.js'
 import { openEventStream, type EventStream } from '../http/sse.js'
@@ -62,7 +61,7 @@ export function eventRoutes({ manager }: GatewayDeps, streams: Set<EventStream>)
         const wanted = eventFilter(query.events)
         const stream = openEventStream(req, res, streams)
         stream.send('ready', '{}')
-        subscribe(stream, (envelope) => canSee(principal as Principal, envelope) && wanted(envelope.event))
+        subscribe(stream, (envelope) => canSee(principal, envelope) && wanted(envelope.event))
         return undefined
       },
     }),

@@ -23,11 +23,15 @@ export interface OpenedDatabase {
  * `<dataDir>/wafleet.db`. The gateway opens the connection itself and hands it to wafleet, so its
  * own tables share the file (or pool) and a backup of one database is a backup of the gateway.
  */
-export async function openDatabase(options: { databaseUrl: string | null; databaseSchema: string; dataDir: string }): Promise<OpenedDatabase> {
+export async function openDatabase(
+  options: { databaseUrl: string | null; databaseSchema: string; dataDir: string },
+  onIdleError: (error: Error) => void,
+): Promise<OpenedDatabase> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 })
-    // An idle client's error (server restart) must not crash the process; the next query reports it.
-    pool.on('error', () => undefined)
+    // An idle client's error (a server restart) must not crash the process; the pool drops that
+    // client and the next query reports any lasting problem.
+    pool.on('error', onIdleError)
     // The schema name is a validated lower-case identifier (see config.ts), safe to interpolate.
     const schema = options.databaseSchema
     const store = createGatewayStore(postgresRunner(pool), {
