@@ -22,6 +22,8 @@ export type {
   SimulatedDevice,
   PairOptions,
   SimInboundMessage,
+  SimMedia,
+  SimMediaType,
   InboundMatcher,
   PhoneSendResult,
   SimulatorFault,

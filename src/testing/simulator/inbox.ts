@@ -1,5 +1,6 @@
 // What a simulated phone decrypted, in arrival order, with waiters for tests that expect a message.
 import type { proto } from '@whiskeysockets/baileys'
+import type { SimMedia } from './phone-media.js'
 import { ChangeWaiters } from './waiters.js'
 
 export interface SimInboundMessage {
@@ -12,6 +13,8 @@ export interface SimInboundMessage {
   text: string | undefined
   /** `pkmsg` while the sender's session is not yet confirmed by an answer, `msg` after. */
   encryption: 'pkmsg' | 'msg'
+  /** Image, video, audio, document or sticker: described and decrypted (`data`), or why not (`error`). */
+  media: SimMedia | undefined
   message: proto.IMessage
   receivedAt: Date
 }
@@ -33,10 +36,18 @@ function matches(matcher: InboundMatcher | undefined, message: SimInboundMessage
 export class Inbox {
   private readonly items: SimInboundMessage[] = []
   private readonly waiters = new ChangeWaiters()
+  private readonly listeners = new Set<(message: SimInboundMessage) => void>()
 
   add(message: SimInboundMessage): void {
     this.items.push(message)
     this.waiters.changed()
+    for (const listener of [...this.listeners]) listener(message)
+  }
+
+  /** Calls `listener` with every message added from now on; returns the unsubscribe function. */
+  subscribe(listener: (message: SimInboundMessage) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   list(): SimInboundMessage[] {

@@ -1,6 +1,6 @@
 // Answers to the client's IQs: keep-alive pings, everything Baileys asks right after login
 // (pre-key count and upload, passive, digest, props, blocklist, privacy, app-state sync), USync,
-// key bundles, pairing-code stages and logout. An IQ the simulator does not know gets a 501 error
+// key bundles, media hosts (`media_conn`), pairing-code stages and logout. An IQ the simulator does not know gets a 501 error
 // (and a warning), so that a feature it lacks fails loudly instead of parsing an empty answer.
 import type { BinaryNode } from '@whiskeysockets/baileys'
 import type { SimConnection } from './connection.js'
@@ -104,6 +104,10 @@ export async function handleIq(core: SimCore, connection: SimConnection, node: B
       return
     case 'w:sync:app:state':
       answerAppState(connection, node)
+      return
+    case 'w:m':
+      // media_conn: where to upload media, with an upload token.
+      connection.send(connection.device && child(node, 'media_conn') ? core.media.answerMediaConn(node) : iqError(node, 401, 'not-authorized'))
       return
     default:
       core.logger.warn({ xmlns, type, child: firstChild(node)?.tag }, 'simulator: IQ not simulated, answered 501')

@@ -3,13 +3,15 @@
 //   linked device of the recipient, opening a Signal session from the device's uploaded pre-keys
 //   when it has none; an offline device gets the stanza when it next logs in.
 // - Device -> network: the server acks the stanza, then every `<to>` participant gets its copy:
-//   another linked device receives it as is, a simulated phone decrypts it into its inbox and,
-//   unless it is the sender's own phone, answers with a delivery receipt.
+//   another linked device receives it as is, a simulated phone decrypts it (and downloads and
+//   decrypts its media) into its inbox and, unless it is the sender's own phone, answers with a
+//   delivery receipt.
 import { generateMessageIDV2, isJidGroup, type BinaryNode, type proto } from '@whiskeysockets/baileys'
 import type { SimConnection } from './connection.js'
 import type { SimCore } from './core.js'
 import { textOf } from './inbox.js'
 import { child, childrenByTag, unixSeconds } from './nodes.js'
+import { receiveMedia } from './phone-media.js'
 import { takeDeviceBundle } from './prekeys.js'
 import type { AccountRecord, DeviceRecord } from './registry.js'
 
@@ -116,7 +118,10 @@ async function receiveOnPhone(core: SimCore, sender: DeviceRecord, phone: Accoun
     core.logger.error({ err: error, from: sender.jid, to: phone.pnJid, id: copy.id }, 'simulator: a phone failed to decrypt a message')
     return
   }
-  phone.inbox.add({ id: copy.id, from: sender.jid, chat: copy.chat, text: textOf(message), encryption: type, message, receivedAt: new Date() })
+  // Like a phone, it fetches and decrypts the media before the message shows up.
+  const media = await receiveMedia(core.media, message)
+  if (media?.error) core.logger.warn({ from: sender.jid, to: phone.pnJid, id: copy.id, type: media.type, reason: media.error }, 'simulator: a phone could not download a media message')
+  phone.inbox.add({ id: copy.id, from: sender.jid, chat: copy.chat, text: textOf(message), encryption: type, media, message, receivedAt: new Date() })
   if (phone !== sender.account) {
     deliver(sender, { tag: 'receipt', attrs: { from: phone.pnJid, id: copy.id, t: unixSeconds() } })
   }

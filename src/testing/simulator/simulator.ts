@@ -10,6 +10,7 @@ import type { SimCore } from './core.js'
 import { applyFault, SIMULATOR_FAULTS, type SimulatorFault } from './faults.js'
 import { handleIq } from './iq.js'
 import { onHandshake } from './login.js'
+import { MediaServer } from './media-server.js'
 import { handleDeviceMessage, handleDeviceReceipt } from './messaging.js'
 import { enterPairingCode, scanQr, type PairOptions, type Registration } from './pairing.js'
 import { normalizePhone, Registry, type DeviceRecord } from './registry.js'
@@ -57,6 +58,7 @@ class SimulatorState implements SimCore {
     readonly registry: Registry,
     readonly logger: Logger,
     readonly qrRefs: number,
+    readonly media: MediaServer,
   ) {}
 
   changed(): void {
@@ -112,6 +114,14 @@ export interface WhatsAppSimulator {
   /** The public root key the simulator's certificates chain to. */
   readonly rootPublicKey: Buffer
   /**
+   * PEM of the self-signed HTTPS certificate of the media host (issued at start-up, key in memory
+   * only). Clients that upload or download media trust it as a CA: Baileys' `fetchAgent:
+   * new https.Agent({ ca })` for uploads, `options: { dispatcher: new undici.Agent({ connect: { ca } }) }` for downloads.
+   */
+  readonly certificate: string
+  /** `https://host:port` of the media host (what `media_conn` hands out). */
+  readonly mediaUrl: string
+  /**
    * Makes Baileys in this process trust the simulator's certificates (test only; logs a warning).
    * Returns the undo function; `close()` undoes it too.
    */
@@ -155,6 +165,14 @@ class Simulator implements WhatsAppSimulator {
 
   get rootPublicKey(): Buffer {
     return simulatorRootPublicKey()
+  }
+
+  get certificate(): string {
+    return this.state.media.certificate
+  }
+
+  get mediaUrl(): string {
+    return this.state.media.origin
   }
 
   trust(): () => void {
@@ -205,6 +223,7 @@ class Simulator implements WhatsAppSimulator {
     this.closed = true
     for (const connection of this.state.connections) connection.drop()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
+    await this.state.media.close()
     for (const undo of this.trustUndos.splice(0)) undo()
   }
 
@@ -230,7 +249,6 @@ export async function startWhatsAppSimulator(options: WhatsAppSimulatorOptions =
   if (!Number.isInteger(qrRefs) || qrRefs < 1) throw new ValidationError('INVALID_CONFIG', 'qrRefs must be a positive integer', { details: { qrRefs } })
   // The simulated phones run libsignal, which prints session key material with console.log.
   routeLibsignalConsole(logger)
-  const state = new SimulatorState(new Registry(logger), logger, qrRefs)
   const staticKeyPair = Curve.generateKeyPair()
   const certificateChain = issueCertificateChain(staticKeyPair)
   const server = new WebSocketServer({ host, port: options.port ?? 0 })
@@ -238,6 +256,14 @@ export async function startWhatsAppSimulator(options: WhatsAppSimulatorOptions =
     server.once('listening', resolve)
     server.once('error', (error) => reject(new ConnectionError('CONNECTION_FAILED', `The simulator could not listen on ${host}:${options.port ?? 0}`, { cause: error })))
   })
+  let media: MediaServer
+  try {
+    media = await MediaServer.start(host, logger)
+  } catch (error) {
+    server.close()
+    throw error
+  }
+  const state = new SimulatorState(new Registry(logger), logger, qrRefs, media)
   let nextId = 1
   server.on('connection', (ws) => {
     const connection = new SimConnection(ws, {
@@ -254,6 +280,6 @@ export async function startWhatsAppSimulator(options: WhatsAppSimulatorOptions =
     state.connections.add(connection)
   })
   const { port } = server.address() as { port: number }
-  logger.debug({ host, port }, 'simulator: listening')
+  logger.debug({ host, port, media: media.origin }, 'simulator: listening')
   return new Simulator(state, server, host, port)
 }
