@@ -24,6 +24,8 @@ export type {
   SimInboundMessage,
   SimMedia,
   SimMediaType,
+  SimHistory,
+  SimHistoryChat,
   InboundMatcher,
   PhoneSendResult,
   SimulatorFault,

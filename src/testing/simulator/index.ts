@@ -4,6 +4,7 @@ export type { WhatsAppSimulator, WhatsAppSimulatorOptions, SimulatedDevice, Pair
 export type { SimContact } from './contact.js'
 export type { SimInboundMessage, InboundMatcher } from './inbox.js'
 export type { SimMedia, SimMediaType } from './phone-media.js'
+export type { SimHistory, SimHistoryChat } from './history.js'
 export type { PhoneSendResult } from './messaging.js'
 export { SIMULATOR_FAULTS } from './faults.js'
 export type { SimulatorFault } from './faults.js'

@@ -23,6 +23,7 @@ import {
 import { ConnectionError, ValidationError } from '../../errors.js'
 import type { SimConnection } from './connection.js'
 import type { SimCore } from './core.js'
+import { normalizeHistory, type SimHistory } from './history.js'
 import { child, childBytes, decodeUInt, iqResult, SERVER_JID, stanzaId, unixSeconds } from './nodes.js'
 import { normalizePhone, type DeviceKeys, type DeviceRecord } from './registry.js'
 import { verifyXEdDSA } from './xeddsa.js'
@@ -49,6 +50,11 @@ export interface PairOptions {
   pushName?: string
   /** What the phone reports as its platform (`creds.platform`), e.g. 'android', 'smba'. @default 'android' */
   platform?: string
+  /**
+   * The chats the phone has, sent to the new device in its first history sync (and to later
+   * devices of the number). @default what an earlier pairing of the number gave, else none
+   */
+  history?: SimHistory
 }
 
 function pairingFailed(message: string, details?: Record<string, unknown>): ConnectionError {
@@ -189,7 +195,9 @@ export async function enterPairingCode(core: SimCore, code: string, options: Pai
 
 /** `pair-success` with a signed device identity, the companion's countersignature, then 515. */
 async function completePairing(core: SimCore, registration: Registration, advSecret: Buffer, options: PairOptions): Promise<DeviceRecord> {
+  const history = options.history ? normalizeHistory(options.history) : undefined
   const account = core.registry.ensureAccount(normalizePhone(options.phone), options.pushName)
+  if (history) account.history = history
   // The phone's push name reaches the new device through app state, as on WhatsApp.
   await account.appState.setPushName(account.pushName)
   const slot = core.registry.reserveSlot(account)

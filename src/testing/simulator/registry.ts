@@ -6,6 +6,7 @@ import { ValidationError } from '../../errors.js'
 import type { Logger } from '../../logger.js'
 import { AccountAppState } from './app-state.js'
 import type { SimConnection } from './connection.js'
+import type { SimHistoryChat } from './history.js'
 import { Inbox } from './inbox.js'
 import { SignalParty } from './party.js'
 
@@ -26,6 +27,8 @@ export interface AccountRecord {
   /** What the phone decrypted: messages sent to this number (and copies of its own devices' sends). */
   inbox: Inbox
   appState: AccountAppState
+  /** The chats the phone syncs to each new device in its first history (PairOptions.history). */
+  history: SimHistoryChat[]
   /** `rawId` of the account's ADV device identities: one per account, as on a real phone. */
   advRawId: number
   devices: Map<number, DeviceRecord>
@@ -108,6 +111,7 @@ export class Registry {
       }),
       inbox: new Inbox(),
       appState: new AccountAppState(),
+      history: [],
       advRawId: randomInt(1, 2 ** 31),
       devices: new Map(),
       nextDeviceId: 1,
