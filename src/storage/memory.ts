@@ -281,6 +281,16 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     return item && item.claimedBy === workerId && item.status === 'pending' ? item : undefined
   }
 
+  const ackItem = (id: string, workerId: string): void => {
+    const item = claimedItem(id, workerId)
+    if (!item) return
+    item.status = 'delivered'
+    item.attempts += 1
+    item.claimedBy = null
+    item.lastError = null
+    item.updatedAt = Date.now()
+  }
+
   const outbox: OutboxRepository = {
     enqueue: (items: NewOutboxItem[]) =>
       run('outbox.enqueue', () => {
@@ -324,15 +334,11 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         return due.map(publicItem)
       }),
 
-    ack: (id, workerId) =>
-      run('outbox.ack', () => {
-        const item = claimedItem(id, workerId)
-        if (!item) return
-        item.status = 'delivered'
-        item.attempts += 1
-        item.claimedBy = null
-        item.lastError = null
-        item.updatedAt = Date.now()
+    ack: (id, workerId) => run('outbox.ack', () => ackItem(id, workerId)),
+
+    ackMany: (ids, workerId) =>
+      run('outbox.ackMany', () => {
+        for (const id of ids) ackItem(id, workerId)
       }),
 
     fail: (id, workerId, error, retryAt) =>

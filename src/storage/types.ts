@@ -234,6 +234,13 @@ export interface OutboxRepository {
   /** Claims up to `limit` due pending items not claimed by someone else (or whose claim expired). */
   claim(workerId: string, limit: number, visibilityMs: number): Promise<OutboxItem[]>
   ack(id: string, workerId: string): Promise<void>
+  /**
+   * Optional: `ack` for several items in one round trip (and one transaction), with the same
+   * meaning for each id. The webhooks worker batches its acks through it when present and falls
+   * back to `ack` per item otherwise; at thousands of deliveries a second, one commit per ack is
+   * what limits a SQL outbox.
+   */
+  ackMany?(ids: readonly string[], workerId: string): Promise<void>
   /** Reschedules at `retryAt` (ms), or dead-letters when `retryAt` is null. Increments attempts. */
   fail(id: string, workerId: string, error: string, retryAt: number | null): Promise<void>
   list(query?: { sessionId?: string; status?: OutboxStatus; target?: string; limit?: number }): Promise<OutboxItem[]>

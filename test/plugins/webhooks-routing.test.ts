@@ -110,6 +110,44 @@ describe('webhooks: isolation', () => {
   })
 })
 
+describe('webhooks: a full worker', () => {
+  it('gives back a slow endpoint\'s waiting deliveries so that other endpoints behind them are reached', async () => {
+    const slow = await receiver(() => ({ hang: true }))
+    const fast = await receiver()
+    // Room for 10 deliveries in this process: the slow endpoint's backlog fills it first.
+    const h = await withWebhooks({
+      maxInFlight: 10,
+      batchSize: 5,
+      visibilityTimeoutMs: 60_000,
+      pollIntervalMs: 100,
+      endpoints: [
+        { id: 'slow', url: slow.url, concurrency: 2, timeoutMs: 500, events: ['session.updated'] },
+        { id: 'fast', url: fast.url, events: ['session.status'] },
+      ],
+    })
+    const s = await h.manager.create({ name: 'crowded' })
+    for (let i = 0; i < 30; i++) await s.update({ metadata: { i } })
+    // These rows sit behind the 30 slow ones in the outbox.
+    await s.connect()
+    await fast.waitFor(1)
+    // Nothing of the slow endpoint was lost or burnt: all 30 are still pending, and most were
+    // never attempted (given back untouched, they wait for the visibility timeout).
+    const pending = (await h.manager.webhooks.deliveries({ status: 'pending', limit: 1000 })).filter((d) => d.endpointId === 'slow')
+    expect(pending).toHaveLength(30)
+    expect(pending.filter((d) => d.attempts === 0).length).toBeGreaterThanOrEqual(20)
+    await s.disconnect()
+  })
+
+  it('acks one by one on an outbox without ackMany', async () => {
+    const storage = createMemoryStorage()
+    const outbox = { ...storage.outbox!, ackMany: undefined }
+    const r = await receiver()
+    const h = await start({ storage: { ...storage, outbox }, plugins: [webhooks({ endpoints: [{ url: r.url }] })] })
+    await h.manager.create({ name: 'plain' })
+    await until(async () => (await h.manager.webhooks.deliveries({ status: 'delivered' })).length === 1, 'the ack')
+  })
+})
+
 describe('webhooks: blockPrivateNetworks', () => {
   it('refuses loopback and private endpoints on create, update and at setup', async () => {
     const h = await withWebhooks({ blockPrivateNetworks: true })

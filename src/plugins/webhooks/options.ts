@@ -30,7 +30,11 @@ export interface WebhooksOptions {
   pollIntervalMs?: number
   /** Deliveries claimed per outbox round trip. @default 100 */
   batchSize?: number
-  /** Deliveries this process holds at once (in flight or waiting for their endpoint). @default 1000 */
+  /**
+   * Deliveries this process holds at once (in flight or waiting for their endpoint). Claimed rows
+   * stay at the head of the outbox index until acked, so a deep buffer makes every claim slower.
+   * @default 200
+   */
   maxInFlight?: number
   /** Delivered items are purged from the outbox after this long (dead letters stay until redriven). @default 604800000 (7 days) */
   retainDeliveredMs?: number
@@ -62,7 +66,7 @@ const DEFAULTS = {
   visibilityTimeoutMs: 120_000,
   pollIntervalMs: 1_000,
   batchSize: 100,
-  maxInFlight: 1_000,
+  maxInFlight: 200,
   retainDeliveredMs: 7 * 24 * 3_600_000,
   userAgent: 'wafleet-webhooks',
 }

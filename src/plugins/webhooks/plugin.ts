@@ -6,7 +6,7 @@ import { webhookDeliveryChannel, type WebhookDeliveryMessage } from '../diagnost
 import type { Plugin, PluginContext } from '../types.js'
 import { createWebhooksApi } from './api.js'
 import { resolveEndpoints, type ResolvedEndpoint } from './endpoint.js'
-import { BatchingEnqueuer } from './enqueuer.js'
+import { BatchWriter } from './batch.js'
 import { AgentPool, attempt } from './http.js'
 import { assertPublicHost, guardedLookup } from './network.js'
 import { resolveWebhooksOptions, type ResolvedWebhooksOptions, type WebhooksOptions } from './options.js'
@@ -107,13 +107,17 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
           visibilityMs: settings.visibilityTimeoutMs,
           pollIntervalMs: settings.pollIntervalMs,
           maxBuffered: settings.maxInFlight,
-          laneBuffer: Math.max(settings.batchSize, 100),
         },
         route,
         send,
         observe,
       })
-      const enqueuer = new BatchingEnqueuer(outbox, MAX_ENQUEUE_BATCH, () => worker.kick())
+      const enqueuer = new BatchWriter<NewOutboxItem[]>({
+        writeMany: (groups) => outbox.enqueue(groups.flat()),
+        writeOne: (items) => outbox.enqueue(items),
+        size: (items) => items.length,
+        maxBatch: MAX_ENQUEUE_BATCH,
+      })
 
       ctx.validateSession(async (input) => {
         if (input.webhooks === undefined) return
@@ -129,6 +133,7 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
         const dataJson = serializeData(event.data)
         const timestamp = Date.now()
         const items: NewOutboxItem[] = targets.map(({ target }) => {
+          // Time-ordered: the delivery log merges lists by (createdAt, id), and receivers can sort by id.
           const id = uuidv7()
           const body = buildBody({ id, event: event.event, sessionId: event.sessionId, tenantId: event.tenantId, timestamp }, dataJson)
           return {
@@ -140,7 +145,8 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
           }
         })
         try {
-          await enqueuer.enqueue(items)
+          await enqueuer.write(items)
+          worker.kick()
         } catch (error) {
           throw error instanceof WafleetError
             ? error

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from '../../logger.js'
 import type { OutboxItem, OutboxRepository } from '../../storage/types.js'
+import { BatchWriter } from './batch.js'
 import type { AttemptResult } from './http.js'
 import { retryDelayMs } from './retry.js'
 import type { ResolvedEndpoint } from './endpoint.js'
@@ -27,9 +28,15 @@ export interface WorkerOptions {
   pollIntervalMs: number
   /** Items claimed and not finished (waiting in lanes or in flight), across endpoints. */
   maxBuffered: number
-  /** Items one endpoint may have waiting in memory beyond those in flight. */
-  laneBuffer: number
 }
+
+/**
+ * When the worker is full, items that have waited longer than this (or than their endpoint's
+ * attempt timeout, when longer) are given up: left claimed, they come back after the visibility
+ * timeout, and the room goes to other endpoints. A receiver that keeps up drains a full buffer
+ * well within that; one that does not is slow, and only its own deliveries wait.
+ */
+const STALE_WAIT_MS = 1_000
 
 export interface WorkerDeps {
   outbox: OutboxRepository
@@ -66,12 +73,24 @@ export class DeliveryWorker {
   private readonly held = new Set<string>()
   private pumping = false
   private again = false
+  /** The last claim filled its request: more items are probably due. */
+  private more = true
   private stopped = true
   private poll: NodeJS.Timeout | null = null
   private wake: { at: number; timer: NodeJS.Timeout } | null = null
   private readonly inFlight = new Set<Promise<void>>()
+  /** Acks of many deliveries go in one round trip when the outbox offers `ackMany`. */
+  private readonly acks: BatchWriter<string>
 
-  constructor(private readonly deps: WorkerDeps) {}
+  constructor(private readonly deps: WorkerDeps) {
+    const { outbox } = deps
+    const ackOne = (id: string) => outbox.ack(id, this.workerId)
+    this.acks = new BatchWriter<string>({
+      writeMany: (ids) => (outbox.ackMany ? outbox.ackMany(ids, this.workerId) : Promise.all(ids.map(ackOne)).then(() => undefined)),
+      writeOne: ackOne,
+      maxBatch: 500,
+    })
+  }
 
   start(): void {
     this.stopped = false
@@ -91,14 +110,22 @@ export class DeliveryWorker {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight])
   }
 
-  /** Something may be due: claim now (coalesced with a claim in progress). */
+  /** Something may be due (an enqueue, a retry, a poll): claim now (coalesced with a claim in progress). */
   kick(): void {
     if (this.stopped) return
+    this.more = true
+    this.pumpSoon()
+  }
+
+  private pumpSoon(): void {
     if (this.pumping) {
       this.again = true
       return
     }
-    void this.pump()
+    // Claim on the next turn of the event loop, so the kicks of one turn (a burst of events, a
+    // batch of finished attempts) share one claim instead of one round trip each.
+    this.pumping = true
+    setImmediate(() => void this.pump())
   }
 
   private get buffered(): number {
@@ -106,18 +133,19 @@ export class DeliveryWorker {
   }
 
   private async pump(): Promise<void> {
-    this.pumping = true
     const { outbox, options } = this.deps
     try {
       do {
         this.again = false
+        if (this.buffered >= options.maxBuffered) this.evictStale()
         while (!this.stopped) {
           const room = Math.min(options.batchSize, options.maxBuffered - this.buffered)
           if (room <= 0) break
           const items = await outbox.claim(this.workerId, room, options.visibilityMs)
           const claimedAt = Date.now()
           for (const item of items) this.dispatch(item, claimedAt)
-          if (items.length < room) break
+          this.more = items.length === room
+          if (!this.more) break
         }
       } while (this.again && !this.stopped)
     } catch (error) {
@@ -138,14 +166,27 @@ export class DeliveryWorker {
     }
     let lane = this.lanes.get(route.lane)
     if (!lane) this.lanes.set(route.lane, (lane = { active: 0, waiting: [] }))
-    if (lane.waiting.length >= this.deps.options.laneBuffer) {
-      // This endpoint is saturated. Leave the item claimed: it comes back after the visibility
-      // timeout, unharmed (no attempt counted), while other endpoints' items keep flowing.
-      return
-    }
     this.held.add(item.id)
     lane.waiting.push({ item, endpoint: route.endpoint, lane: route.lane, claimedAt })
     this.drain(lane)
+  }
+
+  /**
+   * The worker is full. Endpoints that keep up drain their waiting items quickly; one whose items
+   * have waited longer than an attempt may take is slow, and holding them would starve the other
+   * endpoints (their deliveries sit behind these in the outbox). Its waiting items beyond one round of its
+   * concurrency are given up: they stay claimed, unharmed (no attempt counted), and come back
+   * after the visibility timeout, while the room goes to claiming further.
+   */
+  private evictStale(): void {
+    const now = Date.now()
+    for (const [key, lane] of this.lanes) {
+      const head = lane.waiting[0]
+      if (head && now - head.claimedAt > Math.max(STALE_WAIT_MS, head.endpoint.timeoutMs)) {
+        for (const given of lane.waiting.splice(head.endpoint.concurrency)) this.held.delete(given.item.id)
+      }
+      if (!lane.active && !lane.waiting.length) this.lanes.delete(key)
+    }
   }
 
   private drain(lane: Lane): void {
@@ -157,12 +198,17 @@ export class DeliveryWorker {
         continue
       }
       lane.active++
-      this.track(
-        this.run(next).finally(() => {
-          lane.active--
-          this.drain(lane)
-        }),
-      )
+      let released = false
+      // The slot is the receiver's: it is freed as soon as the receiver answered, while the
+      // outcome is still being written (acks are batched, and waiting for them would cap
+      // throughput at concurrency / commit latency).
+      const release = () => {
+        if (released) return
+        released = true
+        lane.active--
+        this.drain(lane)
+      }
+      this.track(this.run(next, release).finally(release))
     }
   }
 
@@ -170,11 +216,15 @@ export class DeliveryWorker {
     this.inFlight.add(work)
     void work.finally(() => {
       this.inFlight.delete(work)
-      this.kick()
+      // A freed slot is worth a claim only if items are waiting in the outbox, and once enough
+      // slots are free to claim a useful batch (a claim per finished attempt costs more than it moves).
+      const { batchSize, maxBuffered } = this.deps.options
+      const room = maxBuffered - this.buffered
+      if (this.more && (room >= Math.max(1, Math.floor(Math.min(batchSize, maxBuffered) / 4)) || this.buffered === 0)) this.pumpSoon()
     })
   }
 
-  private async run({ item, endpoint, lane }: Claimed): Promise<void> {
+  private async run({ item, endpoint, lane }: Claimed, release: () => void): Promise<void> {
     const started = performance.now()
     let result: AttemptResult
     try {
@@ -182,6 +232,7 @@ export class DeliveryWorker {
     } catch (error) {
       result = { ok: false, retryable: true, error: error instanceof Error ? error.message : String(error) }
     }
+    release()
     await this.finish(item, endpoint, result, performance.now() - started)
   }
 
@@ -191,7 +242,7 @@ export class DeliveryWorker {
     let outcome: DeliveryResult = 'delivered'
     try {
       if (result.ok) {
-        await outbox.ack(item.id, this.workerId)
+        await this.acks.write(item.id)
       } else if (endpoint && result.retryable && attempt < endpoint.retry.attempts) {
         outcome = 'retry'
         const retryAt = Date.now() + retryDelayMs(endpoint.retry, attempt, result.retryAfterMs)

@@ -1,0 +1,238 @@
+/**
+ * npm run bench:webhooks: webhook deliveries through the durable outbox to a local receiver.
+ *
+ *   throughput  EVENTS events (messages.upsert from 10 sessions over the mock socket) produced as
+ *               fast as the manager takes them; deliveries/s = events / (last delivery - first event).
+ *               Everything is inside: the plugin listener writing the outbox, claims, HTTP, acks.
+ *   latency     events at a fixed RATE per second for LATENCY_SECONDS; for each delivery, the time
+ *               from its row entering the outbox to its ack (p50, p99, max).
+ *
+ * Stores: memory (reference), SQLite (a temp file, WAL, synchronous FULL), Postgres (a throwaway
+ * schema on WAFLEET_BENCH_PG_URL or WAFLEET_TEST_PG_URL; skipped when neither is set).
+ * Each SQL store runs as the adapter is, and, while the adapter has no `outbox.ackMany` of its own
+ * (an optional method of the contract), a second time with a bench-only `ackMany` (one UPDATE, one
+ * transaction) to show what batched acks are worth. Rows say which is which.
+ * The receiver is a plain node:http server in a child process answering 204.
+ * Env: EVENTS (default 20000), ROUNDS (3), RATE (1000), LATENCY_SECONDS (10), CONCURRENCY (per endpoint,
+ * default 10), MAX_IN_FLIGHT (plugin default), PG_POOL (10), STORES (comma-separated names, default all).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import pg from 'pg'
+import { createMemoryStorage, createSilentLogger, SessionManager, type Session, type StorageAdapter } from '../src/index.js'
+import { WEBHOOK_DELIVERY_CHANNEL, webhooks, type WebhookDeliveryMessage } from '../src/plugins/webhooks/index.js'
+import { createPostgresStorage } from '../src/storage/postgres/index.js'
+import { createSqliteStorage } from '../src/storage/sqlite/index.js'
+import { createMockSocketFactory } from '../src/testing/index.js'
+
+const EVENTS = Number(process.env.EVENTS ?? 20_000)
+const RATE = Number(process.env.RATE ?? 1_000)
+const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? 10)
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 10)
+const ROUNDS = Number(process.env.ROUNDS ?? 3)
+const SESSIONS = 10
+const PG_POOL = Number(process.env.PG_POOL ?? 10)
+const PG_URL = process.env.WAFLEET_BENCH_PG_URL ?? process.env.WAFLEET_TEST_PG_URL
+
+const RECEIVER = `
+const http = require('node:http')
+const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.statusCode = 204; res.end() }) })
+server.keepAliveTimeout = 60000
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'))
+`
+
+async function startReceiver(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())))
+  return { url: `http://127.0.0.1:${port}/hook`, child }
+}
+
+interface Run {
+  manager: SessionManager
+  sessions: Session[]
+  emit(i: number): void
+  delivered(): number
+  latencies: number[]
+  stop(): Promise<void>
+}
+
+async function setup(storage: StorageAdapter, url: string): Promise<Run> {
+  const mock = createMockSocketFactory()
+  const manager = new SessionManager({
+    storage,
+    logger: createSilentLogger(),
+    socketFactory: mock.factory,
+    restore: { enabled: false },
+    plugins: [webhooks({ endpoints: [{ url, events: ['messages.upsert'], concurrency: CONCURRENCY }], ...(process.env.MAX_IN_FLIGHT ? { maxInFlight: Number(process.env.MAX_IN_FLIGHT) } : {}) })],
+  })
+  await manager.start()
+  const sessions: Session[] = []
+  for (let i = 0; i < SESSIONS; i++) {
+    const session = await manager.create({ name: `bench-${i}` })
+    await session.connect()
+    await session.waitFor('qr', 5_000)
+    mock.scan(session.id, { phoneNumber: `55119000000${String(i).padStart(2, '0')}` })
+    await session.waitFor('connected', 5_000)
+    sessions.push(session)
+  }
+  let delivered = 0
+  const latencies: number[] = []
+  const listener = (raw: unknown) => {
+    const message = raw as WebhookDeliveryMessage
+    if (message.manager !== manager || message.result !== 'delivered') return
+    delivered++
+    latencies.push(message.latencyMs)
+  }
+  subscribe(WEBHOOK_DELIVERY_CHANNEL, listener)
+  return {
+    manager,
+    sessions,
+    emit: (i) => void mock.receiveText(sessions[i % SESSIONS]!.id, { from: '5511988887777', text: `event ${i}`, id: `B${i}` }),
+    delivered: () => delivered,
+    latencies,
+    async stop() {
+      unsubscribe(WEBHOOK_DELIVERY_CHANNEL, listener)
+      await manager.stop()
+    },
+  }
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const guard = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > guard) throw new Error(`timed out: ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+}
+
+async function throughput(open: () => Promise<StorageAdapter>, url: string): Promise<number> {
+  const run = await setup(await open(), url)
+  const started = performance.now()
+  // Produce in slices so the event loop also runs deliveries meanwhile, as it would in a server.
+  for (let i = 0; i < EVENTS; i++) {
+    run.emit(i)
+    if (i % 200 === 199) await new Promise((resolve) => setImmediate(resolve))
+  }
+  await waitFor(() => run.delivered() >= EVENTS, 300_000, 'throughput deliveries')
+  const seconds = (performance.now() - started) / 1000
+  await run.stop()
+  return EVENTS / seconds
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+
+async function latency(open: () => Promise<StorageAdapter>, url: string): Promise<{ p50: number; p99: number; max: number }> {
+  const run = await setup(await open(), url)
+  const total = RATE * LATENCY_SECONDS
+  const started = performance.now()
+  let sent = 0
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE))
+    while (sent < due) run.emit(sent++)
+    await new Promise((resolve) => setTimeout(resolve, 1))
+  }
+  await waitFor(() => run.delivered() >= total, 120_000, 'latency deliveries')
+  await run.stop()
+  const sorted = run.latencies.slice().sort((a, b) => a - b)
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1)! }
+}
+
+/** Bench-only `ackMany` for adapters that have none yet: the same UPDATE as `ack`, for many ids. */
+function withAckMany(storage: StorageAdapter, apply: (ids: readonly string[], workerId: string) => Promise<void>): StorageAdapter {
+  if (storage.outbox?.ackMany) return storage
+  return { ...storage, outbox: { ...storage.outbox!, ackMany: apply } }
+}
+
+async function main() {
+  const receiver = await startReceiver()
+  const dir = mkdtempSync(join(tmpdir(), 'wafleet-bench-webhooks-'))
+  const schemas: string[] = []
+  let file = 0
+  const sqlite = () => createSqliteStorage({ filename: join(dir, `bench-${file++}.db`) })
+  const stores: [string, () => Promise<StorageAdapter>][] = [
+    ['memory', async () => createMemoryStorage()],
+    ['sqlite', async () => sqlite()],
+  ]
+  if (!createSqliteStorage({ filename: ':memory:' }).outbox?.ackMany) {
+    stores.push([
+      'sqlite + bench ackMany',
+      async () => {
+        // One connection for the adapter and the bench's ackMany, set up as the adapter sets its own.
+        const db = new Database(join(dir, `bench-${file++}.db`))
+        db.pragma('journal_mode = WAL')
+        db.pragma('synchronous = FULL')
+        db.pragma('busy_timeout = 5000')
+        const storage = createSqliteStorage({ database: db })
+        let many: ((ids: readonly string[], workerId: string) => void) | undefined
+        const prepare = () => {
+          const ack = db.prepare(
+            `UPDATE wafleet_outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
+          )
+          return db.transaction((ids: readonly string[], workerId: string) => {
+            const now = Date.now()
+            for (const id of ids) ack.run(now, id, workerId)
+          })
+        }
+        return withAckMany(storage, async (ids, workerId) => void (many ??= prepare())(ids, workerId))
+      },
+    ])
+  }
+  if (PG_URL) {
+    const postgres = async () => {
+      const schema = `wafleet_bench_webhooks_${process.pid}_${schemas.length}`
+      schemas.push(schema)
+      const pool = new pg.Pool({ connectionString: PG_URL, max: PG_POOL })
+      return { storage: createPostgresStorage({ pool, schema }), pool, schema }
+    }
+    stores.push(['postgres', async () => (await postgres()).storage])
+    stores.push([
+      'postgres + bench ackMany',
+      async () => {
+        const { storage, pool, schema } = await postgres()
+        if (storage.outbox?.ackMany) return storage
+        return withAckMany(storage, async (ids, workerId) => {
+          await pool.query(
+            `UPDATE "${schema}".outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL,
+               updated_at = (floor(extract(epoch from now()) * 1000))::bigint
+             WHERE id = ANY($1::text[]) AND claimed_by = $2 AND status = 'pending'`,
+            [[...ids], workerId],
+          )
+        })
+      },
+    ])
+  } else {
+    console.log('Postgres skipped: set WAFLEET_BENCH_PG_URL or WAFLEET_TEST_PG_URL')
+  }
+  console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB`)
+  console.log(`EVENTS=${EVENTS} ROUNDS=${ROUNDS} RATE=${RATE}/s LATENCY_SECONDS=${LATENCY_SECONDS} CONCURRENCY=${CONCURRENCY} MAX_IN_FLIGHT=${process.env.MAX_IN_FLIGHT ?? 'default'} PG_POOL=${PG_POOL} sessions=${SESSIONS}\n`)
+  console.log('| store | deliveries/s, median (min-max) | p50 ms | p99 ms | max ms (at RATE/s) |')
+  console.log('|---|---|---|---|---|')
+  const only = process.env.STORES?.split(',')
+  try {
+    for (const [name, open] of stores.filter(([name]) => !only || only.includes(name))) {
+      // Rounds, each on a fresh store: a 2-core machine shared with the receiver and the database
+      // varies from run to run, so the median is reported with the range.
+      const rates: number[] = []
+      for (let round = 0; round < ROUNDS; round++) rates.push(await throughput(open, receiver.url))
+      rates.sort((a, b) => a - b)
+      const lat = await latency(open, receiver.url)
+      const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+      console.log(`| ${name} | ${fmt(rates[Math.floor(rates.length / 2)]!)} (${fmt(rates[0]!)}-${fmt(rates.at(-1)!)}) | ${lat.p50} | ${lat.p99} | ${lat.max} |`)
+    }
+  } finally {
+    receiver.child.kill()
+    rmSync(dir, { recursive: true, force: true })
+    if (PG_URL && schemas.length) {
+      const client = new pg.Client({ connectionString: PG_URL })
+      await client.connect()
+      for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+      await client.end()
+    }
+  }
+}
+
+await main()
