@@ -21,6 +21,7 @@ export type {
   WhatsAppSimulatorOptions,
   SimulatedDevice,
   PairOptions,
+  SimulatorSnapshot,
   SimInboundMessage,
   SimMedia,
   SimMediaType,

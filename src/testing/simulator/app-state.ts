@@ -6,6 +6,7 @@
 // MACs and LTHash are those a client verifies when `appStateMacVerification` is on.
 import { randomBytes } from 'node:crypto'
 import { encodeSyncdPatch, newLTHashState, proto, type BinaryNode, type LTHashState, type WAPatchName } from '@whiskeysockets/baileys'
+import { fromJsonSafe, toJsonSafe } from './json-bytes.js'
 import { child, childrenByTag, bytesOf, iqError, iqResult } from './nodes.js'
 
 interface Collection {
@@ -14,15 +15,54 @@ interface Collection {
   patches: proto.ISyncdPatch[]
 }
 
+/** An account's app state as JSON-safe data, to restore it later. */
+export interface AppStateSnapshot {
+  keyId: string
+  keyData: unknown
+  pushName: string | undefined
+  /** Per collection: the phone's LTHash state and the patches, protobuf-encoded in base64. */
+  collections: [string, { phoneState: unknown; patches: string[] }][]
+}
+
 export class AccountAppState {
-  private readonly keyId = randomBytes(6)
-  private readonly keyData: proto.Message.IAppStateSyncKeyData = {
-    keyData: randomBytes(32),
-    fingerprint: { rawId: randomBytes(4).readUInt32BE(), currentIndex: 0, deviceIndexes: [0] },
-    timestamp: Date.now(),
-  }
+  private readonly keyId: Buffer
+  private readonly keyData: proto.Message.IAppStateSyncKeyData
   private readonly collections = new Map<string, Collection>()
   private pushName: string | undefined
+
+  /** A new account's app state (a fresh key), or a saved one. */
+  constructor(saved?: AppStateSnapshot) {
+    if (!saved) {
+      this.keyId = randomBytes(6)
+      this.keyData = {
+        keyData: randomBytes(32),
+        fingerprint: { rawId: randomBytes(4).readUInt32BE(), currentIndex: 0, deviceIndexes: [0] },
+        timestamp: Date.now(),
+      }
+      return
+    }
+    this.keyId = Buffer.from(saved.keyId, 'base64')
+    this.keyData = fromJsonSafe(saved.keyData)
+    this.pushName = saved.pushName
+    for (const [name, { phoneState, patches }] of saved.collections) {
+      this.collections.set(name, {
+        phoneState: fromJsonSafe(phoneState),
+        patches: patches.map((patch) => proto.SyncdPatch.decode(Buffer.from(patch, 'base64'))),
+      })
+    }
+  }
+
+  exportState(): AppStateSnapshot {
+    return {
+      keyId: this.keyId.toString('base64'),
+      keyData: toJsonSafe(this.keyData),
+      pushName: this.pushName,
+      collections: [...this.collections].map(([name, { phoneState, patches }]) => [
+        name,
+        { phoneState: toJsonSafe(phoneState), patches: patches.map((patch) => Buffer.from(proto.SyncdPatch.encode(patch).finish()).toString('base64')) },
+      ]),
+    }
+  }
 
   private collection(name: string): Collection {
     let collection = this.collections.get(name)

@@ -1,6 +1,6 @@
 // The loopback WhatsApp simulator of 'wafleet/testing'.
 export { startWhatsAppSimulator } from './simulator.js'
-export type { WhatsAppSimulator, WhatsAppSimulatorOptions, SimulatedDevice, PairOptions } from './simulator.js'
+export type { WhatsAppSimulator, WhatsAppSimulatorOptions, SimulatedDevice, PairOptions, SimulatorSnapshot } from './simulator.js'
 export type { SimContact } from './contact.js'
 export type { SimInboundMessage, InboundMatcher } from './inbox.js'
 export type { SimMedia, SimMediaType } from './phone-media.js'

@@ -21,6 +21,7 @@ import {
 } from '@whiskeysockets/baileys'
 import type { Logger } from '../../logger.js'
 import { createSerialQueue } from '../../util/serial.js'
+import { fromJsonSafe, toJsonSafe } from './json-bytes.js'
 
 type SignalRepository = ReturnType<typeof DEFAULT_CONNECTION_CONFIG.makeSignalRepository>
 
@@ -32,9 +33,8 @@ export interface PreKeyBundle {
   preKey?: { keyId: number; publicKey: Uint8Array }
 }
 
-/** A key store in a Map; the party's keys live as long as the simulator. */
-function createMemoryKeyStore(): SignalKeyStore {
-  const values = new Map<string, unknown>()
+/** A key store in a Map (`type\u0000id` -> value); the party's keys live as long as the simulator. */
+function createMemoryKeyStore(values: Map<string, unknown>): SignalKeyStore {
   return {
     get<T extends keyof SignalDataTypeMap>(type: T, ids: string[]) {
       const found: { [id: string]: SignalDataTypeMap[T] } = {}
@@ -55,9 +55,16 @@ function createMemoryKeyStore(): SignalKeyStore {
   }
 }
 
-export interface SignalPartyOptions {
-  /** The identity key pair; for an account's phone it is also the ADV account signature key. */
-  identity: KeyPair
+/** A party's credentials and key store as JSON-safe data (`exportState`), to restore it later. */
+export interface SignalPartyState {
+  creds: unknown
+  keys: unknown
+}
+
+/** A new party with its identity key pair (for an account's phone, also the ADV account signature key), or a saved one. */
+export type SignalPartyOrigin = { identity: KeyPair; state?: undefined } | { state: SignalPartyState; identity?: undefined }
+
+export type SignalPartyOptions = SignalPartyOrigin & {
   logger: Logger
   /** How the party learns a PN's LID, as Baileys' socket does through USync. */
   lookupLids: (pnJids: string[]) => LIDMapping[]
@@ -65,16 +72,23 @@ export interface SignalPartyOptions {
 
 export class SignalParty {
   private readonly creds: AuthenticationCreds
+  private readonly stored: Map<string, unknown>
   private readonly keys
   private readonly repository: SignalRepository
   // One operation at a time: opening a session and a decryption for the same device must not interleave.
   private readonly queue = createSerialQueue()
 
   constructor(options: SignalPartyOptions) {
-    const base = initAuthCreds()
-    this.creds = { ...base, signedIdentityKey: options.identity, signedPreKey: signedKeyPair(options.identity, 1) }
+    if (options.state) {
+      this.creds = fromJsonSafe<AuthenticationCreds>(options.state.creds)
+      this.stored = new Map(fromJsonSafe<[string, unknown][]>(options.state.keys))
+    } else {
+      const identity = options.identity
+      this.creds = { ...initAuthCreds(), signedIdentityKey: identity, signedPreKey: signedKeyPair(identity, 1) }
+      this.stored = new Map()
+    }
     // One commit attempt: the store is a Map, a failure there is a bug and must surface at once.
-    this.keys = addTransactionCapability(createMemoryKeyStore(), options.logger, { maxCommitRetries: 1, delayBetweenTriesMs: 0 })
+    this.keys = addTransactionCapability(createMemoryKeyStore(this.stored), options.logger, { maxCommitRetries: 1, delayBetweenTriesMs: 0 })
     this.repository = DEFAULT_CONNECTION_CONFIG.makeSignalRepository({ creds: this.creds, keys: this.keys }, options.logger, async (jids) =>
       options.lookupLids(jids),
     )
@@ -87,6 +101,11 @@ export class SignalParty {
 
   get identityPublic(): Buffer {
     return Buffer.from(this.creds.signedIdentityKey.public)
+  }
+
+  /** Credentials and Signal sessions as JSON-safe data, taken between two operations (never halfway through one). */
+  exportState(): Promise<SignalPartyState> {
+    return this.queue.run(async () => ({ creds: toJsonSafe(this.creds), keys: toJsonSafe([...this.stored]) }))
   }
 
   /** A bundle with a fresh one-time pre-key, as the server hands out for this party. */

@@ -8,7 +8,7 @@ import { AccountAppState } from './app-state.js'
 import type { SimConnection } from './connection.js'
 import type { SimHistoryChat } from './history.js'
 import { Inbox } from './inbox.js'
-import { SignalParty } from './party.js'
+import { SignalParty, type SignalPartyOrigin } from './party.js'
 
 export interface SignedPreKeyRecord {
   keyId: number
@@ -104,11 +104,7 @@ export class Registry {
       pnJid: jidEncode(phone, 's.whatsapp.net'),
       lidJid: jidEncode(lidUser, 'lid'),
       pushName: pushName ?? `+${phone}`,
-      primary: new SignalParty({
-        identity: Curve.generateKeyPair(),
-        logger: this.logger.child({ party: phone }),
-        lookupLids: (jids) => this.lidMappings(jids),
-      }),
+      primary: this.phoneParty(phone, { identity: Curve.generateKeyPair() }),
       inbox: new Inbox(),
       appState: new AccountAppState(),
       history: [],
@@ -117,9 +113,23 @@ export class Registry {
       nextDeviceId: 1,
       nextKeyIndex: 1,
     }
-    this.byPhone.set(phone, account)
-    this.byLidUser.set(lidUser, account)
+    this.addAccount(account)
     return account
+  }
+
+  /** The Signal party of a number's phone: a new one, or one saved with `exportState()`. */
+  phoneParty(phone: string, origin: SignalPartyOrigin): SignalParty {
+    return new SignalParty({ ...origin, logger: this.logger.child({ party: phone }), lookupLids: (jids) => this.lidMappings(jids) })
+  }
+
+  /** Indexes an account by number and LID (a new one, or one restored from a snapshot). */
+  addAccount(account: AccountRecord): void {
+    const lidUser = jidDecode(account.lidJid)!.user
+    if (this.byPhone.has(account.phone) || this.byLidUser.has(lidUser)) {
+      throw new ValidationError('INVALID_CONFIG', `The simulated network already has ${account.phone} or its LID`, { details: { phone: account.phone } })
+    }
+    this.byPhone.set(account.phone, account)
+    this.byLidUser.set(lidUser, account)
   }
 
   /** The account behind any user JID (PN or LID, with or without a device). */

@@ -14,6 +14,7 @@ import { MediaServer } from './media-server.js'
 import { handleDeviceMessage, handleDeviceReceipt } from './messaging.js'
 import { enterPairingCode, scanQr, type PairOptions, type Registration } from './pairing.js'
 import { normalizePhone, Registry, type DeviceRecord } from './registry.js'
+import { restoreRegistry, snapshotRegistry, type SimulatorSnapshot } from './snapshot.js'
 import { installSimulatorTrust, issueCertificateChain, simulatorRootPublicKey } from './trust.js'
 import { ChangeWaiters } from './waiters.js'
 
@@ -26,6 +27,11 @@ export interface WhatsAppSimulatorOptions {
   logger?: Logger
   /** QR refs a registering client gets before Baileys gives up with 408. @default 6 (as WhatsApp) */
   qrRefs?: number
+  /**
+   * A network saved with `sim.snapshot()` (numbers, linked devices, Signal and app state): devices
+   * linked before log in again, as after a WhatsApp server restart. @default a new, empty network
+   */
+  restore?: SimulatorSnapshot
 }
 
 /** A linked device as the simulator sees it. */
@@ -47,7 +53,7 @@ export interface SimulatedDevice {
   offlineQueue: number
 }
 
-export type { PairOptions, SimulatorFault }
+export type { PairOptions, SimulatorFault, SimulatorSnapshot }
 
 class SimulatorState implements SimCore {
   readonly registrations = new Map<SimConnection, Registration>()
@@ -142,6 +148,12 @@ export interface WhatsAppSimulator {
   devices(): SimulatedDevice[]
   /** Open client connections (paired or registering). */
   connectionCount(): number
+  /**
+   * The network as JSON-safe data (JSON.stringify it), for `startWhatsAppSimulator({ restore })`.
+   * It holds the simulated phones' private keys. Not kept: connections, pairings in progress,
+   * inboxes and uploaded media.
+   */
+  snapshot(): Promise<SimulatorSnapshot>
   /** Stops listening, cuts every connection and undoes `trust()`. */
   close(): Promise<void>
 }
@@ -218,6 +230,10 @@ class Simulator implements WhatsAppSimulator {
     return this.state.connections.size
   }
 
+  snapshot(): Promise<SimulatorSnapshot> {
+    return snapshotRegistry(this.state.registry)
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
@@ -249,21 +265,23 @@ export async function startWhatsAppSimulator(options: WhatsAppSimulatorOptions =
   if (!Number.isInteger(qrRefs) || qrRefs < 1) throw new ValidationError('INVALID_CONFIG', 'qrRefs must be a positive integer', { details: { qrRefs } })
   // The simulated phones run libsignal, which prints session key material with console.log.
   routeLibsignalConsole(logger)
+  const registry = new Registry(logger)
+  if (options.restore) restoreRegistry(registry, options.restore)
   const staticKeyPair = Curve.generateKeyPair()
   const certificateChain = issueCertificateChain(staticKeyPair)
+  // The media host first: once the WebSocket server listens, clients must find everything ready.
+  const media = await MediaServer.start(host, logger)
   const server = new WebSocketServer({ host, port: options.port ?? 0 })
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve)
-    server.once('error', (error) => reject(new ConnectionError('CONNECTION_FAILED', `The simulator could not listen on ${host}:${options.port ?? 0}`, { cause: error })))
-  })
-  let media: MediaServer
   try {
-    media = await MediaServer.start(host, logger)
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve)
+      server.once('error', (error) => reject(new ConnectionError('CONNECTION_FAILED', `The simulator could not listen on ${host}:${options.port ?? 0}`, { cause: error })))
+    })
   } catch (error) {
-    server.close()
+    await media.close()
     throw error
   }
-  const state = new SimulatorState(new Registry(logger), logger, qrRefs, media)
+  const state = new SimulatorState(registry, logger, qrRefs, media)
   let nextId = 1
   server.on('connection', (ws) => {
     const connection = new SimConnection(ws, {
@@ -280,6 +298,6 @@ export async function startWhatsAppSimulator(options: WhatsAppSimulatorOptions =
     state.connections.add(connection)
   })
   const { port } = server.address() as { port: number }
-  logger.debug({ host, port, media: media.origin }, 'simulator: listening')
+  logger.debug({ host, port, media: media.origin, restored: registry.accounts().length }, 'simulator: listening')
   return new Simulator(state, server, host, port)
 }
