@@ -1,12 +1,14 @@
 // An echo bot: prints the QR in the terminal and answers every text with the same text.
-// `npm start` uses real WhatsApp; `npm run demo` (or WAFLEET_DEMO=1) plays WhatsApp with the mock.
+// `npm start` uses real WhatsApp; `npm run demo` (or WAFLEET_DEMO=1) runs the same Baileys path against
+// the loopback WhatsApp simulator of wafleet/testing, where a simulated phone scans and a friend writes.
 import { createMemoryStorage, renderQrTerminal, SessionManager } from 'wafleet'
 import { createSqliteStorage } from 'wafleet/storage/sqlite'
-import { createMockSocketFactory } from 'wafleet/testing'
+import { startWhatsAppSimulator } from 'wafleet/testing'
 
-const mock = process.argv.includes('--demo') || process.env.WAFLEET_DEMO === '1' ? createMockSocketFactory() : null
-const storage = mock ? createMemoryStorage() : createSqliteStorage({ filename: 'echo-bot.db' }) // paired once, restored after restarts
-const manager = new SessionManager({ storage, ...(mock ? { socketFactory: mock.factory } : {}) })
+const sim = process.argv.includes('--demo') || process.env.WAFLEET_DEMO === '1' ? await startWhatsAppSimulator() : null
+sim?.trust() // demo only: Baileys in this process accepts the simulator as WhatsApp (logs a warning)
+const storage = sim ? createMemoryStorage() : createSqliteStorage({ filename: 'echo-bot.db' }) // paired once, restored after restarts
+const manager = new SessionManager({ storage, ...(sim ? { baileys: { waWebSocketUrl: sim.url } } : {}) })
 await manager.start()
 
 const bot = manager.get('echo') ?? (await manager.create({ id: 'echo', name: 'echo' }))
@@ -21,13 +23,14 @@ bot.on('messages.upsert', async ({ type, messages }) => {
   }
 })
 await bot.connect()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void manager.stop().then(() => sim?.close()).then(() => process.exit(0)))
 
-if (mock) {
+if (sim) {
   // Demo: the phone scans the QR, then a friend writes.
   await bot.waitFor('qr')
-  mock.scan(bot.id, { phoneNumber: '5511999990000' })
+  await sim.scanQr(bot.qr!.value, { phone: '5511999990000' })
   await bot.waitFor('connected')
-  mock.receiveText(bot.id, { from: '5511988887777', text: 'hello, bot' })
+  const friend = sim.contact('5511988887777')
+  await friend.sendText('5511999990000', 'hello, bot')
+  console.log(`the friend's phone decrypted: ${(await friend.waitForMessage()).text}`)
 }
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void manager.stop().then(() => process.exit(0)))

@@ -25,10 +25,12 @@ export interface RunningGateway extends Gateway {
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const safeLogger = createSafeLogger(logger)
   const db = await openDatabase(config, (error) => safeLogger.warn({ err: error }, 'idle database connection failed'))
+  let demo: DemoWorld | null = null
   try {
     const { adminKeyHash, generated } = await ensureAdminKey(db.store, config.adminKey)
     const authenticator = createAuthenticator(db.store, { adminKeyHash })
-    const demo = config.demo ? createDemoWorld() : null
+    // Demo mode: the loopback WhatsApp simulator, saved in the data directory between runs.
+    demo = config.demo ? await createDemoWorld({ dataDir: config.dataDir, logger: safeLogger.child({ component: 'demo-whatsapp' }) }) : null
     const plugins: Plugin[] = [
       webhooks({ blockPrivateNetworks: config.blockPrivateNetworks }),
       // A proxy is checked against WhatsApp before it is accepted; the offline demo has no WhatsApp to reach.
@@ -78,6 +80,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       },
     }
   } catch (error) {
+    // The demo's simulator listens on its own ports: it must not outlive a failed start.
+    await demo?.close().catch(() => undefined)
     await db.close().catch(() => undefined)
     throw error
   }

@@ -30,7 +30,8 @@ describe('Server-Sent Events', () => {
       await sse.next((e) => e.event === 'session.status' && e.data.data.status === 'connected')
       await gw.admin.post(`/sessions/${id}/messages/text`, { to: '5511900000002', text: 'ping' })
       // The demo contact answers; its message arrives as messages.upsert (notify), bytes and Longs as JSON.
-      const reply = await sse.next((e) => e.event === 'messages.upsert' && e.data.data.type === 'notify')
+      // (The phone's own protocol messages after the link, app state key and history, are notify upserts too, fromMe.)
+      const reply = await sse.next((e) => e.event === 'messages.upsert' && e.data.data.type === 'notify' && !e.data.data.messages[0].key.fromMe)
       expect(reply.data.data.messages[0].message.conversation).toBe('You said: "ping"')
 
       // Only this session's events: the other session's QR never shows up here.

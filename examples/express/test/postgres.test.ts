@@ -1,13 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
 import { describePostgres, dropSchema, uniqueSchemaName } from '../../../test/helpers/postgres.js'
 import { startTestGateway } from './helpers.js'
 
 describePostgres('the gateway on Postgres (DATABASE_URL)', (url) => {
   const schema = uniqueSchemaName('gateway')
-  afterAll(() => dropSchema(url, schema))
+  // One data directory for both starts, as for one installation: the demo keeps its simulated
+  // WhatsApp there, and the restored session logs in to it again.
+  const dataDir = mkdtempSync(join(tmpdir(), 'wafleet-gateway-pg-'))
+  afterAll(async () => {
+    await dropSchema(url, schema)
+    rmSync(dataDir, { recursive: true, force: true })
+  })
 
   it('keeps tenants, key hashes and sessions in the database across restarts', async () => {
-    const config = { databaseUrl: url, databaseSchema: schema, adminKey: null }
+    const config = { databaseUrl: url, databaseSchema: schema, adminKey: null, dataDir }
     const first = await startTestGateway(config)
     let adminKey: string
     let tenantKey: string

@@ -43,7 +43,8 @@ describe('webhooks through the gateway', () => {
     const reply = await eventually(() =>
       received.find((r) => {
         const body = JSON.parse(r.body)
-        return body.sessionId === id && body.data.type === 'notify'
+        // Not the phone's own protocol messages after the link (notify, fromMe): the contact's answer.
+        return body.sessionId === id && body.data.type === 'notify' && !body.data.messages[0].key.fromMe
       }),
     )
     const body = JSON.parse(reply.body)
