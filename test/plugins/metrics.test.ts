@@ -4,6 +4,7 @@ import { metrics } from '../../src/plugins/metrics/index.js'
 import { webhooks } from '../../src/plugins/webhooks/index.js'
 import { managedHarness, pairedSession } from '../helpers/manager.js'
 import { receivers } from './helpers/webhooks.js'
+import { until } from './helpers/until.js'
 
 const start = managedHarness()
 const receiver = receivers()
@@ -16,13 +17,6 @@ async function value(registry: Registry, name: string, labels: Record<string, st
   return match?.value
 }
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  const guard = Date.now() + 10_000
-  while (!(await check())) {
-    if (Date.now() > guard) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 describe('metrics plugin', () => {
   it('counts sessions by status, messages, reconnects and webhook deliveries', async () => {
@@ -45,15 +39,15 @@ describe('metrics plugin', () => {
 
     expect(await value(registry, 'test_messages_sent_total')).toBe(2)
     // Received events are handled in order but asynchronously (plugin listeners are awaited).
-    await until(async () => (await value(registry, 'test_messages_received_total')) === 2)
+    await until(async () => (await value(registry, 'test_messages_received_total')) === 2, 'the metric')
     expect(await value(registry, 'test_sessions', { status: 'connected' })).toBe(1)
     expect(await value(registry, 'test_sessions', { status: 'stopped' })).toBe(1)
 
     h.mock.disconnect(s.id, 428)
-    await until(async () => (await value(registry, 'test_reconnects_total', { reason: 'connection_closed' })) === 1)
+    await until(async () => (await value(registry, 'test_reconnects_total', { reason: 'connection_closed' })) === 1, 'the metric')
 
-    await until(async () => (await value(registry, 'test_webhook_deliveries_total', { result: 'dead' })) === 2)
-    await until(async () => (await value(registry, 'test_webhook_deliveries_total', { result: 'delivered' })) === 4)
+    await until(async () => (await value(registry, 'test_webhook_deliveries_total', { result: 'dead' })) === 2, 'the metric')
+    await until(async () => (await value(registry, 'test_webhook_deliveries_total', { result: 'delivered' })) === 4, 'the metric')
     const text = await h.manager.metrics.metrics()
     expect(text).toContain('test_webhook_delivery_latency_seconds_count 4')
     expect(text).toContain('test_webhook_attempt_duration_seconds_count{result="dead"} 2')

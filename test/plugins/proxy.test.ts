@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws'
 import { baileysSocketFactory, createMemoryStorage, createSilentLogger, SessionManager, type SessionManagerOptions } from '../../src/index.js'
 import { proxy, resolveProxy, testProxy } from '../../src/plugins/proxy/index.js'
 import { startHttpProxy, startSocks5Proxy, type TestProxy } from './helpers/proxies.js'
+import { until } from './helpers/until.js'
 
 const AUTH = { username: 'fleet', password: 's3cr3t-pass' }
 const cleanups: (() => Promise<void> | void)[] = []
@@ -69,13 +70,6 @@ async function managerWith(wsUrl: string, checkTarget: string, extra: Partial<Se
   return { manager, configs }
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const guard = Date.now() + 10_000
-  while (!check()) {
-    if (Date.now() > guard) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 function getThrough(agent: Agent, url: string): Promise<string> {
   return new Promise((resolve, reject) => {

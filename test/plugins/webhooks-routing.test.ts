@@ -4,6 +4,7 @@ import { createMemoryStorage } from '../../src/index.js'
 import { webhooks, type WebhooksOptions } from '../../src/plugins/webhooks/index.js'
 import { managedHarness, pairedSession } from '../helpers/manager.js'
 import { deliveryOutcomes, receivers } from './helpers/webhooks.js'
+import { until } from './helpers/until.js'
 
 const start = managedHarness()
 const receiver = receivers()
@@ -11,14 +12,6 @@ const outcomes = deliveryOutcomes()
 
 const withWebhooks = (options: WebhooksOptions) => start({ storage: createMemoryStorage(), plugins: [webhooks(options)] })
 const events = (r: { requests: { headers: Record<string, unknown> }[] }) => r.requests.map((q) => q.headers['x-wafleet-event'])
-/** Waits (real time, bounded) until `check` holds. */
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const guard = performance.now() + 10_000
-  while (!(await check())) {
-    if (performance.now() > guard) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
 const bodies = (r: { requests: { body: string }[] }) => r.requests.map((q) => JSON.parse(q.body) as { event: string; sessionId: string; data: any })
 
 describe('webhooks: per-session endpoints', () => {
