@@ -113,6 +113,8 @@ describe('webhooks: configuration is validated', () => {
     ['unknown event', { url: 'http://example.com', events: ['messages.upsertt'] }],
     ['empty events', { url: 'http://example.com', events: [] }],
     ['creds.update', { url: 'http://example.com', events: ['creds.update'] }],
+    ['creds.update next to *', { url: 'http://example.com', events: ['*', 'creds.update'] }],
+    ['an unknown event next to *', { url: 'http://example.com', events: ['*', 'nope'] }],
     ['unknown policy', { url: 'http://example.com', retry: { policy: 'fibonacci' } }],
     ['zero attempts', { url: 'http://example.com', retry: { attempts: 0 } }],
     ['max below base', { url: 'http://example.com', retry: { delayMs: 1000, maxDelayMs: 10 } }],

@@ -87,12 +87,11 @@ function resolveEvents(value: unknown, field: string): ReadonlySet<string> | nul
   if (!Array.isArray(value) || !value.length) throw invalid(field, "must be a non-empty array of event names or ['*']")
   const events = new Set<string>()
   for (const name of value) {
-    if (name === '*') return null
     if (name === 'creds.update') throw invalid(field, 'cannot include creds.update: credentials never leave the process')
-    if (typeof name !== 'string' || !isSessionEventName(name)) throw invalid(field, `has an unknown event: ${String(name)}`)
+    if (name !== '*' && (typeof name !== 'string' || !isSessionEventName(name))) throw invalid(field, `has an unknown event: ${String(name)}`)
     events.add(name)
   }
-  return events
+  return events.has('*') ? null : events
 }
 
 function resolveHeaders(value: unknown, field: string): Record<string, string> {
