@@ -5,7 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { BaileysEventMap } from '@whiskeysockets/baileys'
 import { describe, expect, it } from 'vitest'
-import type { SessionErrorEvent, SessionPairingCodeEvent, SessionRecord, StorageAdapter } from '../../src/index.js'
+import type { Session, SessionErrorEvent, SessionPairingCodeEvent, SessionRecord, SessionStatus, StorageAdapter } from '../../src/index.js'
+import type { SimulatorFault } from '../../src/testing/index.js'
 import { eventually } from '../helpers/manager.js'
 import { textOf, until } from './harness.js'
 import { nextStatus, openWorld, pairedSession, PHONE, storedCreds, type Backend, type World } from './e2e-world.js'
@@ -42,6 +43,18 @@ async function expectNoReconnect(world: World, sessionId: string, expected: stri
   expect(world.sim.connectionCount()).toBe(0)
 }
 
+/**
+ * Injects a fault into the session's connection and waits for the status it must lead to.
+ * `since()` lists the statuses (with codes) from the fault on.
+ */
+async function injectFault(world: World, session: Session, fault: SimulatorFault, leadsTo: SessionStatus) {
+  const before = world.statuses(session.id).length
+  const reached = nextStatus(session, leadsTo)
+  await world.sim.fault(PHONE, fault)
+  const event = await reached
+  return { event, before, since: () => world.statuses(session.id).slice(before) }
+}
+
 export function managerScenarios(backend: Backend): void {
   describe.concurrent(`SessionManager over the real Baileys socket, ${backend.name} storage`, () => {
     // First: the longest scenario (over 5 s of silence), so it overlaps the others (at most 5 run at once).
@@ -49,11 +62,8 @@ export function managerScenarios(backend: Backend): void {
       // Baileys ends a socket that received nothing for keepAliveIntervalMs + 5 s: a small interval keeps that near 5 s.
       const world = await openWorld(backend, 'keepalive', onTestFinished, { baileys: { keepAliveIntervalMs: 250 } })
       const session = await pairedSession(world)
-      const before = world.statuses(session.id).length
-      const reconnected = nextStatus(session, 'connected')
-      await world.sim.fault(PHONE, 'stop-pong')
-      await reconnected
-      expect(world.statuses(session.id).slice(before)).toEqual([
+      const { since } = await injectFault(world, session, 'stop-pong', 'connected')
+      expect(since()).toEqual([
         { status: 'reconnecting', code: 408 },
         { status: 'connected', code: undefined },
       ])
@@ -119,12 +129,9 @@ export function managerScenarios(backend: Backend): void {
       // A backoff would wait a random delay of up to a minute first: the test would time out.
       const world = await openWorld(backend, 'restart_required', onTestFinished, { reconnect: { minDelayMs: 60_000, maxDelayMs: 60_000, maxAttempts: 3 } })
       const session = await pairedSession(world)
-      const before = world.statuses(session.id).length
       const credsBefore = await storedCreds(world.storage, session.id)
-      const reconnected = nextStatus(session, 'connected')
-      await world.sim.fault(PHONE, 'restart-required')
-      await reconnected
-      expect(world.statuses(session.id).slice(before)).toEqual([
+      const { since } = await injectFault(world, session, 'restart-required', 'connected')
+      expect(since()).toEqual([
         { status: 'starting', code: 515 },
         { status: 'connected', code: undefined },
       ])
@@ -136,10 +143,8 @@ export function managerScenarios(backend: Backend): void {
     it('401 device removed: logged_out, credentials and keys wiped, no reconnect', async ({ onTestFinished }) => {
       const world = await openWorld(backend, 'logged_out', onTestFinished)
       const session = await pairedSession(world)
-      const before = world.statuses(session.id).length
-      const loggedOut = nextStatus(session, 'logged_out')
-      await world.sim.fault(PHONE, 'logged-out')
-      expect(await loggedOut).toMatchObject({ code: 401 })
+      const { event, before } = await injectFault(world, session, 'logged-out', 'logged_out')
+      expect(event).toMatchObject({ code: 401 })
       expect(await world.storage.auth.readCreds(session.id)).toBeNull()
       expect(await storedKeyCount(world.storage, session.id)).toBe(0)
       await expectStoredRecord(world, session.id, { status: 'logged_out', desiredState: 'stopped', phoneNumber: null, jid: null })
@@ -151,10 +156,8 @@ export function managerScenarios(backend: Backend): void {
     it('440 connection replaced: stops, keeps the credentials, never fights the other client', async ({ onTestFinished }) => {
       const world = await openWorld(backend, 'replaced', onTestFinished)
       const session = await pairedSession(world)
-      const before = world.statuses(session.id).length
-      const stopped = nextStatus(session, 'stopped')
-      await world.sim.fault(PHONE, 'conflict')
-      expect(await stopped).toMatchObject({ code: 440 })
+      const { event, before } = await injectFault(world, session, 'conflict', 'stopped')
+      expect(event).toMatchObject({ code: 440 })
       expect(errorsOf(world, session.id)).toContain('CONNECTION_REPLACED')
       expect((await storedCreds(world.storage, session.id))?.me?.id).toBe(world.sim.devices()[0]!.jid)
       await expectStoredRecord(world, session.id, { status: 'stopped', desiredState: 'stopped' })
@@ -164,11 +167,8 @@ export function managerScenarios(backend: Backend): void {
     it('dropped connection: reconnecting, then connected again with the stored credentials', async ({ onTestFinished }) => {
       const world = await openWorld(backend, 'drop', onTestFinished)
       const session = await pairedSession(world)
-      const before = world.statuses(session.id).length
-      const reconnected = nextStatus(session, 'connected')
-      await world.sim.fault(PHONE, 'drop')
-      await reconnected
-      expect(world.statuses(session.id).slice(before)).toEqual([
+      const { since } = await injectFault(world, session, 'drop', 'connected')
+      expect(since()).toEqual([
         { status: 'reconnecting', code: 428 },
         { status: 'connected', code: undefined },
       ])
