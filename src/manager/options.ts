@@ -34,6 +34,11 @@ export interface SessionManagerOptions {
   maxMediaBytes?: number
   /** Timeout of a media download from a URL. @default 30000 */
   mediaTimeoutMs?: number
+  /**
+   * Refuse media URLs whose host (or a redirect's) resolves to a loopback or private address, so
+   * callers of a gateway cannot make it fetch internal services. @default false
+   */
+  blockPrivateNetworks?: boolean
   /** Sent messages kept per session so Baileys can answer retry requests. @default 1000 */
   sentMessageLimit?: number
   /** Default send rate of every session (a session's own `rateLimit` wins). @default null (unlimited) */
@@ -95,6 +100,7 @@ export function resolveSessionOptions(options: SessionManagerOptions): SessionOp
     baileys: { ...options.baileys },
     maxMediaBytes: positiveInteger(options.maxMediaBytes, 'maxMediaBytes', 50 * 1024 * 1024),
     mediaTimeoutMs: positiveInteger(options.mediaTimeoutMs, 'mediaTimeoutMs', 30_000),
+    blockPrivateNetworks: options.blockPrivateNetworks ?? false,
     sentMessageLimit: positiveInteger(options.sentMessageLimit, 'sentMessageLimit', 1_000),
     rateLimit: validateRateLimit(options.rateLimit, 'rateLimit'),
     maxQueuedSends: positiveInteger(options.maxQueuedSends, 'maxQueuedSends', 1_000),

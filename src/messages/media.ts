@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { AnyMessageContent } from '@whiskeysockets/baileys'
 import { SendError, ValidationError } from '../errors.js'
+import { assertPublicHost, PrivateAddressError } from '../util/network.js'
 
 export type MediaType = 'image' | 'video' | 'audio' | 'voice' | 'document' | 'sticker'
 export const MEDIA_TYPES: readonly MediaType[] = ['image', 'video', 'audio', 'voice', 'document', 'sticker']
@@ -27,7 +28,11 @@ export interface MediaLoadOptions {
   timeoutMs: number
   /** `fetch` options for URL downloads, e.g. `{ dispatcher }` for a proxy. */
   fetchOptions?: Record<string, unknown>
+  /** Refuse URLs (and redirects) whose host resolves to a loopback or private address. */
+  blockPrivateNetworks?: boolean
 }
+
+const MAX_REDIRECTS = 5
 
 interface LoadedMedia {
   data: Buffer
@@ -79,8 +84,13 @@ async function fromUrl(url: string, options: MediaLoadOptions): Promise<LoadedMe
     new SendError('MEDIA_DOWNLOAD_FAILED', `Could not download media: ${reason}`, { cause, details: { host: parsed.host, reason } })
   let response: Response
   try {
-    response = await fetch(parsed, { ...options.fetchOptions, signal: AbortSignal.timeout(options.timeoutMs), redirect: 'follow' } as RequestInit)
+    response = await fetchFollowingRedirects(parsed, options)
   } catch (error) {
+    if (error instanceof PrivateAddressError) {
+      throw new ValidationError('VALIDATION_ERROR', 'media.url points to a loopback or private address (blockPrivateNetworks)', {
+        details: { field: 'url' },
+      })
+    }
     throw failed(error instanceof Error ? error.message : String(error), error)
   }
   if (!response.ok || !response.body) {
@@ -98,6 +108,25 @@ async function fromUrl(url: string, options: MediaLoadOptions): Promise<LoadedMe
   } catch (error) {
     if (error instanceof ValidationError) throw error
     throw failed(error instanceof Error ? error.message : String(error), error)
+  }
+}
+
+/**
+ * Follows redirects by hand so that, with `blockPrivateNetworks`, every hop is checked before it
+ * is requested (a public URL must not bounce the download into the internal network).
+ */
+async function fetchFollowingRedirects(start: URL, options: MediaLoadOptions): Promise<Response> {
+  const signal = AbortSignal.timeout(options.timeoutMs)
+  let url = start
+  for (let hop = 0; ; hop++) {
+    if (options.blockPrivateNetworks) await assertPublicHost(url.hostname)
+    const response = await fetch(url, { ...options.fetchOptions, signal, redirect: 'manual' } as RequestInit)
+    const location = response.headers.get('location')
+    if (response.status < 300 || response.status >= 400 || !location) return response
+    await response.body?.cancel()
+    if (hop >= MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`)
+    url = new URL(location, url)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`redirect to ${url.protocol} refused`)
   }
 }
 

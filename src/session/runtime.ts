@@ -33,6 +33,8 @@ export interface SessionOptions {
   baileys: Partial<SocketConfig>
   maxMediaBytes: number
   mediaTimeoutMs: number
+  /** Refuse media URLs on loopback or private addresses. */
+  blockPrivateNetworks: boolean
   /** Sent messages kept per session for Baileys' retry requests. */
   sentMessageLimit: number
   rateLimit: RateLimitConfig | null

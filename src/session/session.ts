@@ -13,6 +13,7 @@ import {
   ConnectionError,
   SendError,
   SessionError,
+  ValidationError,
   WafleetError,
   toStorageError,
 } from '../errors.js'
@@ -373,6 +374,7 @@ export class Session extends SafeEmitter<SessionListeners> {
     const content = await buildMediaContent(media, {
       maxBytes: this.runtime.options.maxMediaBytes,
       timeoutMs: this.runtime.options.mediaTimeoutMs,
+      blockPrivateNetworks: this.runtime.options.blockPrivateNetworks,
       fetchOptions: (this.connection.lastConfig?.options as Record<string, unknown> | undefined) ?? {},
     })
     return this.enqueueSend(jid, content, options)
@@ -481,7 +483,7 @@ export class Session extends SafeEmitter<SessionListeners> {
     if (this.record.connectedAt) await this.persist({ connectedAt: null })
   }
 
-  private socketConfig(auth: AuthStore): Promise<UserFacingSocketConfig> {
+  private async socketConfig(auth: AuthStore): Promise<UserFacingSocketConfig> {
     const config: UserFacingSocketConfig = {
       ...this.runtime.options.baileys,
       auth: auth.state,
@@ -489,7 +491,14 @@ export class Session extends SafeEmitter<SessionListeners> {
       getMessage: (key) => this.sent.get(key),
       msgRetryCounterCache: this.msgRetryCounterCache,
     }
-    return this.runtime.plugins.socketConfig(this, config)
+    const final = await this.runtime.plugins.socketConfig(this, config)
+    if (this.record.proxy && !final.agent) {
+      // A proxy nobody applied would mean a silent direct connection, the one thing a proxy user must never get.
+      throw new ValidationError('PROXY_INVALID', `Session ${this.id} has a proxy but no plugin applied it: add proxy() from 'wafleet/plugins/proxy'`, {
+        details: { sessionId: this.id, field: 'proxy' },
+      })
+    }
+    return final
   }
 
   /** How the loop ended: a terminal close, the circuit breaker, or a failure to build a socket. */

@@ -2,6 +2,8 @@ import type { BaileysEventMap } from '@whiskeysockets/baileys'
 import type { SessionStats } from '../storage/types.js'
 
 const isGroup = (jid: string | null | undefined) => typeof jid === 'string' && jid.endsWith('@g.us')
+/** Baileys lists every chat of a history sync as a contact, groups and broadcasts too: only people count. */
+const isPerson = (jid: string | null | undefined) => typeof jid === 'string' && /@(s\.whatsapp\.net|lid|c\.us)$/.test(jid)
 
 /**
  * Counts contacts, groups and chats from the events Baileys emits, and messages sent and received.
@@ -60,9 +62,10 @@ export class StatsTracker {
         }
       }
     }
-    for (const contact of events['contacts.upsert'] ?? []) this.add(this.contacts, 'contacts', contact.id)
     const history = events['messaging-history.set']
-    for (const contact of history?.contacts ?? []) this.add(this.contacts, 'contacts', contact.id)
+    for (const contact of [...(events['contacts.upsert'] ?? []), ...(history?.contacts ?? [])]) {
+      if (isPerson(contact.id)) this.add(this.contacts, 'contacts', contact.id)
+    }
     for (const chat of [...(events['chats.upsert'] ?? []), ...(history?.chats ?? [])]) {
       this.add(this.chats, 'chats', chat.id)
       if (isGroup(chat.id)) this.add(this.groups, 'groups', chat.id)

@@ -20,6 +20,12 @@ beforeAll(async () => {
     if (req.url === '/cat.png') {
       res.writeHead(200, { 'content-type': 'image/png' })
       res.end(PNG)
+    } else if (req.url === '/redirect') {
+      res.writeHead(302, { location: '/cat.png' })
+      res.end()
+    } else if (req.url === '/loop') {
+      res.writeHead(302, { location: '/loop' })
+      res.end()
     } else if (req.url === '/big') {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(10_000) })
       res.end(Buffer.alloc(10_000))
@@ -116,6 +122,26 @@ describe('media', () => {
     await expect(s.sendMedia('5511988887777', { url: `${base}/big` })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' })
     await expect(s.sendMedia('5511988887777', { url: `${base}/chunked-big` })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' })
     await expect(s.sendMedia('5511988887777', { url: 'http://127.0.0.1:1/x' })).rejects.toMatchObject({ code: 'MEDIA_DOWNLOAD_FAILED' })
+    expect(h.mock.sent(s.id)).toHaveLength(0)
+  })
+})
+
+describe('media URLs and the network', () => {
+  it('follows redirects, but not forever', async () => {
+    const { h, s } = await connected()
+    await s.sendMedia('5511988887777', { url: `${base}/redirect` })
+    expect(h.mock.sent(s.id)[0]!.content).toMatchObject({ mimetype: 'image/png' })
+    await expect(s.sendMedia('5511988887777', { url: `${base}/loop` })).rejects.toMatchObject({
+      code: 'MEDIA_DOWNLOAD_FAILED',
+      message: expect.stringContaining('redirects'),
+    })
+  })
+
+  it('blockPrivateNetworks refuses loopback and private hosts, by address or by name', async () => {
+    const { h, s } = await connected({ blockPrivateNetworks: true })
+    for (const url of [`${base}/cat.png`, base.replace('127.0.0.1', 'localhost') + '/cat.png', 'http://10.1.2.3/x.png', 'http://[::1]/x.png']) {
+      await expect(s.sendMedia('5511988887777', { url })).rejects.toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'url' } })
+    }
     expect(h.mock.sent(s.id)).toHaveLength(0)
   })
 })

@@ -96,6 +96,15 @@ describe('sessions', () => {
     expect(h.manager.get(a.id)).toBeUndefined()
   })
 
+  it('a session with a proxy never connects directly when no plugin applies the proxy', async () => {
+    const h = await harness()
+    const s = await h.manager.create({ name: 'proxied', proxy: { url: 'socks5://127.0.0.1:1080' } })
+    await s.connect()
+    await s.waitFor('failed')
+    expect(s.error).toMatchObject({ code: 'PROXY_INVALID' })
+    expect(h.mock.sockets(s.id)).toHaveLength(0)
+  })
+
   it('health reports storage and sessions by status', async () => {
     const h = await harness()
     await pairedSession(h, 'healthy')
@@ -111,7 +120,7 @@ describe('sessions', () => {
     const h = await harness({ storage: createMemoryStorage({ backing }), statsFlushMs: 5 })
     const s = await pairedSession(h, 'stats')
     const live = h.mock.socket(s.id)!
-    live.emit('contacts.upsert', [{ id: 'a@s.whatsapp.net' }, { id: 'b@s.whatsapp.net' }, { id: 'a@s.whatsapp.net' }])
+    live.emit('contacts.upsert', [{ id: 'a@s.whatsapp.net' }, { id: 'b@s.whatsapp.net' }, { id: 'a@s.whatsapp.net' }, { id: '1203630001@g.us' }])
     live.emit('chats.upsert', [{ id: 'a@s.whatsapp.net' }, { id: '1203630001@g.us' }] as never)
     live.emit('groups.upsert', [{ id: '1203630002@g.us' } as never])
     live.emit('chats.delete', ['a@s.whatsapp.net'])

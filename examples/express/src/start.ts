@@ -43,6 +43,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       plugins,
       ...demo?.managerOptions,
       ...(config.encryptionKey ? { encryption: { keys: { k1: config.encryptionKey }, current: 'k1' } } : {}),
+      // Callers must not make the gateway fetch internal services as "media".
+      blockPrivateNetworks: config.blockPrivateNetworks,
       // Cards and webhooks see counts change within a second instead of the SDK's default ten.
       statsFlushMs: 1_000,
     })

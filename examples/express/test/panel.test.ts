@@ -81,9 +81,8 @@ run('the web panel in headless Chromium (demo mode)', () => {
     await expect.poll(() => card.locator('.phone').textContent()).toMatch(/^\+55119\d{8}$/)
     await expect.poll(() => card.locator('.since').textContent()).toMatch(/^Connected since /)
     // The simulated phone synced its chats (3 people, 1 group) in the first history; the counts
-    // arrive on the event stream. 4 contacts: Baileys lists every chat of a history sync as a
-    // contact (the group too) and the SDK's stats count it.
-    await expect.poll(() => card.locator('[data-stat="contacts"]').textContent(), { timeout: 5_000 }).toBe('4')
+    // arrive on the event stream (people only count as contacts).
+    await expect.poll(() => card.locator('[data-stat="contacts"]').textContent(), { timeout: 5_000 }).toBe('3')
     expect(await card.locator('[data-stat="groups"]').textContent()).toBe('1')
 
     await card.locator('.send input[name="to"]').fill('+55 11 90000-0001')

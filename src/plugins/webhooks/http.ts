@@ -2,7 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
 import { isIP } from 'node:net'
-import { isPrivateAddress, PrivateAddressError } from './network.js'
+import { isPrivateAddress, PrivateAddressError } from '../../util/network.js'
 import { isRetryableStatus, parseRetryAfter } from './retry.js'
 
 export interface AttemptRequest {

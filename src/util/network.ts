@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { BlockList, isIP } from 'node:net'
 import type { LookupFunction } from 'node:net'
 
-/** Loopback, private, link-local, CGNAT, multicast and reserved ranges: never a webhook receiver on the internet. */
+/** Loopback, private, link-local, CGNAT, multicast and reserved ranges: never a webhook receiver or a media host on the internet. */
 const PRIVATE = new BlockList()
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
