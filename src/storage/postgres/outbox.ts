@@ -15,6 +15,18 @@ export function createPgOutbox(ctx: PgContext): OutboxRepository {
   const cols = OUTBOX_COLUMNS.join(', ')
   const returning = OUTBOX_COLUMNS.map((c) => `o.${c}`).join(', ')
 
+  const ackMany = (ids: readonly string[], workerId: string, operation: string) =>
+    lifecycle.use(operation, async (db) => {
+      if (ids.length === 0) return
+      await query(
+        db,
+        `UPDATE ${t.outbox} SET status = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ${NOW_MS}
+          WHERE id = ANY($1::text[]) AND claimed_by = $2 AND status = 'pending'`,
+        [[...ids], workerId],
+        'outbox_ack',
+      )
+    })
+
   return {
     enqueue: (items) =>
       lifecycle.use('outbox.enqueue', async (db) => {
@@ -74,16 +86,10 @@ export function createPgOutbox(ctx: PgContext): OutboxRepository {
         return result.rows.sort((a, b) => Number(a.available_at) - Number(b.available_at) || Number(a.seq) - Number(b.seq)).map(outboxFromRow)
       }),
 
-    ack: (id, workerId) =>
-      lifecycle.use('outbox.ack', async (db) => {
-        await query(
-          db,
-          `UPDATE ${t.outbox} SET status = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ${NOW_MS}
-            WHERE id = $1 AND claimed_by = $2 AND status = 'pending'`,
-          [id, workerId],
-          'outbox_ack',
-        )
-      }),
+    ack: (id, workerId) => ackMany([id], workerId, 'outbox.ack'),
+
+    // One statement for a whole batch of deliveries: the worker acks what finished in one event-loop turn.
+    ackMany: (ids, workerId) => ackMany(ids, workerId, 'outbox.ackMany'),
 
     fail: (id, workerId, error, retryAt) =>
       lifecycle.use('outbox.fail', async (db) => {

@@ -2,7 +2,7 @@ import { assertBytes } from '../records.js'
 import { sessionNotFound } from '../contract-errors.js'
 import { outboxFromRow, OUTBOX_COLUMNS, outboxListLimit, type OutboxRow } from '../sql/outbox-rows.js'
 import type { OutboxRepository } from '../types.js'
-import type { SqliteContext } from './context.js'
+import type { SqliteContext, SqliteHandle } from './context.js'
 
 /**
  * Durable webhook queue. A claim selects and marks rows inside one write transaction; SQLite has one
@@ -11,6 +11,14 @@ import type { SqliteContext } from './context.js'
 export function createSqliteOutbox(ctx: SqliteContext): OutboxRepository {
   const { t, lifecycle } = ctx
   const cols = OUTBOX_COLUMNS.join(', ')
+  const ackIn = (h: SqliteHandle, ids: readonly string[], workerId: string) => {
+    const ack = h.stmt(
+      `UPDATE ${t.outbox} SET status = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ?
+        WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
+    )
+    const now = Date.now()
+    for (const id of ids) ack.run(now, id, workerId)
+  }
   return {
     enqueue: (items) =>
       lifecycle.use('outbox.enqueue', (h) => {
@@ -45,13 +53,10 @@ export function createSqliteOutbox(ctx: SqliteContext): OutboxRepository {
         }),
       ),
 
-    ack: (id, workerId) =>
-      lifecycle.use('outbox.ack', (h) => {
-        h.stmt(
-          `UPDATE ${t.outbox} SET status = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ?
-            WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
-        ).run(Date.now(), id, workerId)
-      }),
+    ack: (id, workerId) => lifecycle.use('outbox.ack', (h) => ackIn(h, [id], workerId)),
+
+    // One transaction for a whole batch of deliveries: the worker acks what finished in one event-loop turn.
+    ackMany: (ids, workerId) => lifecycle.use('outbox.ackMany', (h) => h.write(() => ackIn(h, ids, workerId))),
 
     fail: (id, workerId, error, retryAt) =>
       lifecycle.use('outbox.fail', (h) => {

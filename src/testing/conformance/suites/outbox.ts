@@ -84,6 +84,23 @@ export function outboxTests(h: Harness): void {
   )
 
   it(
+    'outbox: ackMany (optional) acks a batch in one call, only what this worker holds',
+    async ({ storage, tenant }) => {
+      const outbox = storage.outbox!
+      if (!outbox.ackMany) return // optional: workers fall back to one ack per item
+      const ids = [0, 1, 2].map((n) => `${tenant}-many-${n}`)
+      await outbox.enqueue(ids.map((id, n) => item(tenant, n, null, { id })))
+      expect((await outbox.claim('w1', 2, 60_000)).map((i) => i.id)).toEqual(ids.slice(0, 2))
+      expect((await outbox.claim('w2', 1, 60_000)).map((i) => i.id)).toEqual(ids.slice(2))
+      await outbox.ackMany([...ids, `${tenant}-unknown`], 'w1')
+      await outbox.ackMany([], 'w1')
+      expect((await outbox.list({ status: 'delivered' })).map((i) => i.id).filter((id) => ids.includes(id))).toEqual(ids.slice(0, 2))
+      expect((await outbox.list({ status: 'pending' })).map((i) => i.id)).toContain(ids[2])
+    },
+    when,
+  )
+
+  it(
     'outbox: fail reschedules at retryAt, or dead-letters with null; redrive brings dead items back',
     async ({ storage, tenant }) => {
       const [later, soon] = [`${tenant}-later`, `${tenant}-soon`]
