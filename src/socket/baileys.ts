@@ -1,5 +1,6 @@
 import { makeWASocket } from '@whiskeysockets/baileys'
 import type { Logger } from '../logger.js'
+import { withSharedAsyncContext } from './shared-async-context.js'
 import type { SocketFactory } from './types.js'
 
 /** Lines libsignal prints with `console` (some with session key material attached). */
@@ -43,5 +44,8 @@ export function routeLibsignalConsole(logger: Logger): void {
   }
 }
 
-/** The default socket factory: Baileys' own `makeWASocket`. */
-export const baileysSocketFactory: SocketFactory = ({ config }) => makeWASocket(config)
+/**
+ * The default socket factory: Baileys' own `makeWASocket`, with its per-socket AsyncLocalStorage
+ * folded into one shared instance (see shared-async-context.ts for why).
+ */
+export const baileysSocketFactory: SocketFactory = ({ config }) => withSharedAsyncContext(() => makeWASocket(config))

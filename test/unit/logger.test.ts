@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createSafeLogger, redact } from '../../src/index.js'
 import { pairedSession, startManager } from '../helpers/manager.js'
 import { createCaptureLogger } from '../helpers/capture-logger.js'
+import { proxy } from '../../src/plugins/proxy/index.js'
 
 describe('redaction', () => {
   it('replaces secret fields at any depth and credentials inside URLs', () => {
@@ -29,9 +30,10 @@ describe('redaction', () => {
 describe('logging through a whole session lifecycle', () => {
   it('uses a child logger per session, routes Baileys through it, and never logs secrets', async () => {
     const { logger, lines, text } = createCaptureLogger('trace')
-    const h = await startManager({ logger })
+    // The proxy plugin applies the session's proxy (its agents are built but the mock socket never dials them).
+    const h = await startManager({ logger, plugins: [proxy({ check: false })] })
     const s = await pairedSession(h, 'logged')
-    await s.update({ webhooks: [{ url: 'https://hook.example', secret: 'whsec-do-not-log' }], proxy: { url: 'socks5://me:proxy-secret@p:1080', password: 'proxy-secret' } })
+    await s.update({ webhooks: [{ url: 'https://hook.example', secret: 'whsec-do-not-log' }], proxy: { url: 'socks5://me:proxy-secret@p:1080' } })
     h.mock.disconnect(s.id, 428)
     await s.waitFor('reconnecting')
     await s.waitFor('connected')

@@ -22,6 +22,7 @@ import {
 import type { Logger } from '../../logger.js'
 import { createSerialQueue } from '../../util/serial.js'
 import { fromJsonSafe, toJsonSafe } from './json-bytes.js'
+import { withSharedAsyncContext } from '../../socket/shared-async-context.js'
 
 type SignalRepository = ReturnType<typeof DEFAULT_CONNECTION_CONFIG.makeSignalRepository>
 
@@ -88,7 +89,10 @@ export class SignalParty {
       this.stored = new Map()
     }
     // One commit attempt: the store is a Map, a failure there is a bug and must surface at once.
-    this.keys = addTransactionCapability(createMemoryKeyStore(this.stored), options.logger, { maxCommitRetries: 1, delayBetweenTriesMs: 0 })
+    // Shared async context: one AsyncLocalStorage per party would slow the whole process (see socket/shared-async-context.ts).
+    this.keys = withSharedAsyncContext(() =>
+      addTransactionCapability(createMemoryKeyStore(this.stored), options.logger, { maxCommitRetries: 1, delayBetweenTriesMs: 0 }),
+    )
     this.repository = DEFAULT_CONNECTION_CONFIG.makeSignalRepository({ creds: this.creds, keys: this.keys }, options.logger, async (jids) =>
       options.lookupLids(jids),
     )
