@@ -32,6 +32,11 @@ export interface AuthStore {
   flush(): Promise<void>
   /** Removes stored credentials and keys, and starts over with fresh credentials in memory. */
   clear(): Promise<void>
+  /**
+   * Clears, and ignores every later write: the device was logged out, and a socket that is still
+   * winding down must not write keys of the unlinked device back. A new pairing uses a new store.
+   */
+  retire(): Promise<void>
   /** Paired means `creds.me` and `creds.account` are set; QR pairing never sets `registered`. */
   isPaired(): boolean
 }
@@ -72,6 +77,7 @@ function createAuthStore(
   // Latest creds snapshot not yet committed; the next commit of any kind carries it, which closes the
   // gap between Baileys' pre-key batch and the creds update that goes with it.
   let pendingCreds: Uint8Array | null = null
+  let retired = false
 
   const enqueue = (work: () => Promise<void>): Promise<void> => {
     const run = tail.then(work)
@@ -131,6 +137,7 @@ function createAuthStore(
       return result
     },
     set(data: SignalDataSet) {
+      if (retired) return Promise.resolve()
       // Encode now: Baileys may keep mutating the objects it handed us.
       const changes: KeyChanges = {}
       for (const [category, entries] of Object.entries(data)) {
@@ -151,6 +158,7 @@ function createAuthStore(
   const store: AuthStore = {
     state,
     saveCreds() {
+      if (retired) return Promise.resolve()
       pendingCreds = codec.encode(state.creds, credsContext(sessionId))
       return enqueue(() => commit(undefined))
     },
@@ -167,6 +175,10 @@ function createAuthStore(
           throw wrapped
         }
       })
+    },
+    retire() {
+      retired = true
+      return store.clear()
     },
     isPaired: () => isPairedCreds(state.creds),
   }

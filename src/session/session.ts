@@ -567,8 +567,10 @@ export class Session extends SafeEmitter<SessionListeners> {
 
   private async wipeCredentials(): Promise<void> {
     const auth = await this.loadAuth().catch(() => null)
+    // The next pairing starts from a fresh store; this one drops late writes of the dead socket.
+    this.auth = null
     try {
-      if (auth) await auth.clear()
+      if (auth) await auth.retire()
       else await this.runtime.storage.auth.clear(this.id)
     } catch (error) {
       await this.reportError(toStorageError(error, 'auth.clear'))

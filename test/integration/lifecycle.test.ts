@@ -92,6 +92,13 @@ describe('connection lifecycle', () => {
     await tick(20)
     expect(h.mock.socket(s.id)).toBeUndefined()
     expect(s.phoneNumber).toBeNull()
+    // Pairing again starts from fresh credentials and is persisted as usual.
+    await s.connect()
+    await s.waitFor('qr')
+    h.mock.scan(s.id, { phoneNumber: '5511999990077' })
+    await s.waitFor('connected')
+    expect(s.phoneNumber).toBe('5511999990077')
+    expect(await h.manager.storage.auth.readCreds(s.id)).not.toBeNull()
   })
 
   it('restart builds a new socket and reconnects without a QR', async () => {
@@ -138,8 +145,12 @@ describe('reconnect policy: one test per disconnect code', () => {
 
   it('401 logged out (device removed on the phone): wipes credentials, never reconnects', async () => {
     const { h, s, statuses, errors } = await connected('c401')
+    const deadKeys = h.mock.socket(s.id)!.options.config.auth.keys
     h.mock.disconnect(s.id, 401)
     await s.waitFor('logged_out')
+    // The dead socket may still be finishing a transaction: its writes must not resurrect the device's keys.
+    await deadKeys.set({ 'identity-key': { '123_1.0': new Uint8Array([1]) } })
+    expect((await h.manager.storage.auth.getKeys(s.id, 'identity-key', ['123_1.0'])).size).toBe(0)
     await tick(20)
     expect(statuses).toEqual(['logged_out'])
     expect(errors).toContain('LOGGED_OUT')
