@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createPostgresStorage, POSTGRES_SCHEMA_VERSION, type PgPoolLike, type PgQueryConfig } from '../../src/storage/postgres/index.js'
+import { POSTGRES_MIGRATIONS } from '../../src/storage/postgres/migrations.js'
 import { newSessionRecord } from '../../src/storage/records.js'
 import { runStorageConformance } from '../../src/testing/index.js'
 import { describePostgres, dropSchema, PG_URL, uniqueSchemaName } from '../helpers/postgres.js'
@@ -130,6 +131,52 @@ describePostgres('postgres adapter specifics', (url) => {
     await storage.sessions.delete('a')
     await storage.auth.clear('a')
     expect(seen.join('\n')).not.toMatch(/\bLIKE\b|~/i)
+    await storage.close()
+  })
+
+  test('a schema at version 1 migrates to the trigger cascade of keys and keeps what it stored', async () => {
+    const schema = fresh('from-v1')
+    const v1 = POSTGRES_MIGRATIONS.find((m) => m.version === 1)!
+    await pool.query(`CREATE SCHEMA ${q(schema)}`)
+    await pool.query(v1.sql(q(schema)))
+    await pool.query(`CREATE TABLE ${q(schema)}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+    await pool.query(`INSERT INTO ${q(schema)}.schema_migrations (version, name) VALUES (1, $1)`, [v1.name])
+    await pool.query(`INSERT INTO ${q(schema)}.sessions (id, name, status, desired_state, webhooks, metadata, stats, created_at, updated_at, version)
+      SELECT id, id, 'disconnected', 'stopped', '[]', '{}', '{}', now(), now(), 1 FROM unnest(ARRAY['a', 'b']) AS id`)
+    await pool.query(`INSERT INTO ${q(schema)}.keys (session_id, category, key_id, value) VALUES ('a', 'pre-key', '1', '\\x01'), ('b', 'pre-key', '1', '\\x02')`)
+
+    const storage = createPostgresStorage({ pool, schema })
+    await storage.init()
+    expect((await pool.query(`SELECT max(version)::int AS v FROM ${q(schema)}.schema_migrations`)).rows[0].v).toBe(POSTGRES_SCHEMA_VERSION)
+    expect([...(await storage.auth.getKeys('a', 'pre-key', ['1'])).values()].map((v) => [...v])).toEqual([[1]])
+    await storage.sessions.delete('a')
+    const left = (await pool.query(`SELECT session_id FROM ${q(schema)}.keys ORDER BY session_id`)).rows
+    expect(left).toEqual([{ session_id: 'b' }])
+    await expect(storage.auth.commit('a', { keys: { 'pre-key': { 2: new Uint8Array([3]) } } })).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' })
+    await storage.close()
+  })
+
+  test('a commit racing the delete of its session never leaves orphan keys', async () => {
+    const schema = fresh('race')
+    const storage = createPostgresStorage({ connectionString: url, schema, maxConnections: 4 })
+    const preKeys = Object.fromEntries(Array.from({ length: 812 }, (_, i) => [String(i), new Uint8Array([i & 255])]))
+    const outcomes = { committed: 0, notFound: 0 }
+    for (let round = 0; round < 30; round++) {
+      const id = `race-${round}`
+      await storage.sessions.create(newSessionRecord({ id, name: id }))
+      const commit = storage.auth.commit(id, { keys: { 'pre-key': preKeys } }).then(
+        () => outcomes.committed++,
+        (error: unknown) => {
+          expect(error).toMatchObject({ code: 'SESSION_NOT_FOUND' })
+          outcomes.notFound++
+        },
+      )
+      // Alternate which one is sent first, so both orders of the race are exercised.
+      if (round % 2) await new Promise((resolve) => setImmediate(resolve))
+      await Promise.all([commit, storage.sessions.delete(id)])
+    }
+    expect(outcomes.committed + outcomes.notFound).toBe(30)
+    expect((await pool.query(`SELECT count(*)::int AS n FROM ${q(schema)}.keys`)).rows[0].n).toBe(0)
     await storage.close()
   })
 

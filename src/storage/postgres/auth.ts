@@ -16,8 +16,9 @@ const RETRYABLE = new Set(['40P01', '40001'])
 /**
  * Builds the single statement that applies a commit. Data-modifying CTEs run in one statement, so the
  * batch is atomic without BEGIN/COMMIT round trips: one round trip whatever the batch size. Every write
- * is gated on `fence.ok`; with a fencing token that is a `FOR SHARE` lock on the lease row, so a
- * takeover waits for this commit, and a commit after a takeover writes nothing and reports it.
+ * is gated on `fence`: the session row, locked `FOR KEY SHARE`, and with a fencing token a `FOR SHARE`
+ * lock on the lease row, so a takeover waits for this commit, and a commit after a takeover writes
+ * nothing and reports it.
  */
 function commitStatement(ctx: PgContext, staged: StagedCommit): { text: string; values: unknown[]; name: string } {
   const { t } = ctx
@@ -26,12 +27,15 @@ function commitStatement(ctx: PgContext, staged: StagedCommit): { text: string; 
   const session = param(null) // $1, filled in by the caller
   const ctes: string[] = []
   const fenced = staged.fencingToken !== undefined
-  ctes.push(
-    fenced
-      ? `fence AS (SELECT EXISTS (SELECT 1 FROM ${t.leases} WHERE session_id = ${session} AND token = ${param(staged.fencingToken!.toString())}::bigint AND expires_at > now() FOR SHARE) AS ok)`
-      : 'fence AS (SELECT true AS ok)',
-  )
-  const gate = '(SELECT ok FROM fence)'
+  // keys has no foreign key (migration 2): locking the session row stands in for the per-row check,
+  // so a concurrent delete either waits for this commit (and its trigger removes these keys) or
+  // wins, and then this commit writes nothing.
+  const sessionLocked = `EXISTS (SELECT 1 FROM ${t.sessions} WHERE id = ${session} FOR KEY SHARE)`
+  const leaseHeld = fenced
+    ? `EXISTS (SELECT 1 FROM ${t.leases} WHERE session_id = ${session} AND token = ${param(staged.fencingToken!.toString())}::bigint AND expires_at > now() FOR SHARE)`
+    : 'true'
+  ctes.push(`fence AS (SELECT ${sessionLocked} AS session_ok, ${leaseHeld} AS lease_ok)`)
+  const gate = '(SELECT session_ok AND lease_ok FROM fence)'
   const hasUpserts = staged.upserts.ids.length > 0
   if (hasUpserts) {
     const { categories, ids, values: bytes } = staged.upserts
@@ -52,7 +56,7 @@ function commitStatement(ctx: PgContext, staged: StagedCommit): { text: string; 
       ON CONFLICT (session_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at)`)
   }
   const text = `WITH ${ctes.join(',\n')}
-    SELECT ${gate} AS fence_ok, EXISTS (SELECT 1 FROM ${t.sessions} WHERE id = ${session}) AS session_exists`
+    SELECT session_ok AS session_exists, lease_ok AS fence_ok FROM fence`
   // The text only varies with these, so a handful of prepared statements cover every batch.
   const name = `commit_f${fenced ? 1 : 0}_u${hasUpserts ? 1 : 0}_d${d}_c${staged.creds === undefined ? 0 : 1}`
   return { text, values, name }

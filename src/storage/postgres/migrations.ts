@@ -2,8 +2,9 @@ import { latestVersion, type Migration } from '../sql/migration.js'
 
 /**
  * Versioned schema of the Postgres adapter. Append new migrations; never edit a released one.
- * `s` is the quoted schema name. Every per-session table references `sessions(id) ON DELETE CASCADE`,
- * so deleting a session removes everything it stored in one statement. Ids are `COLLATE "C"`:
+ * `s` is the quoted schema name. Deleting a session removes everything it stored in one statement:
+ * every per-session table references `sessions(id) ON DELETE CASCADE`, except `keys` since version 2
+ * (see there). Ids are `COLLATE "C"`:
  * byte-wise, case-sensitive comparison (Baileys' app-state key ids are base64) and plain btree order.
  */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -92,6 +93,28 @@ CREATE TABLE ${s}.leases (
   expires_at timestamptz NOT NULL,
   CONSTRAINT leases_pkey PRIMARY KEY (session_id)
 );
+`,
+  },
+  {
+    version: 2,
+    name: 'keys cascade by trigger',
+    // The foreign key on keys ran one check per row: half the cost of writing Baileys' 812 pre-keys
+    // (measured, docs/performance.md). A commit now takes FOR KEY SHARE on the session row once per
+    // statement instead (auth.ts), which orders it against a concurrent delete exactly as the foreign
+    // key did, and this trigger keeps the cascade: it runs after the session row is gone, with a
+    // snapshot that sees every commit that held the lock before it.
+    sql: (s) => `
+ALTER TABLE ${s}.keys DROP CONSTRAINT keys_session_id_fkey;
+
+CREATE FUNCTION ${s}.delete_session_keys() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  EXECUTE format('DELETE FROM %I.keys WHERE session_id = $1', TG_TABLE_SCHEMA) USING OLD.id;
+  RETURN NULL;
+END
+$fn$;
+
+CREATE TRIGGER sessions_delete_keys AFTER DELETE ON ${s}.sessions
+  FOR EACH ROW EXECUTE FUNCTION ${s}.delete_session_keys();
 `,
   },
 ]
