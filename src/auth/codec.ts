@@ -41,12 +41,30 @@ function toJsonValue(value: unknown): unknown {
   return out
 }
 
+/**
+ * The same text for the commonest value Baileys stores, a plain object of byte arrays (every
+ * pre-key and signed pre-key is `{ public, private }`), written directly: a first login encodes
+ * 812 of them at once. Anything else returns undefined and takes the general path.
+ */
+function byteRecordJson(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array || Array.isArray(value)) return undefined
+  const proto: unknown = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) return undefined
+  let text = '{'
+  for (const key of Object.keys(value)) {
+    const field = (value as Record<string, unknown>)[key]
+    if (!(field instanceof Uint8Array)) return undefined
+    text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:{"type":"Buffer","data":"${toBase64(field)}"}`
+  }
+  return `${text}}`
+}
+
 function encodeJson(value: unknown): Uint8Array {
-  const text = JSON.stringify(toJsonValue(value))
-  const body = encoder.encode(text)
-  const out = new Uint8Array(body.length + 1)
+  const text = byteRecordJson(value) ?? JSON.stringify(toJsonValue(value))
+  // Its own ArrayBuffer (not a slice of Buffer's shared pool): adapters may keep the value as is.
+  const out = new Uint8Array(Buffer.byteLength(text) + 1)
   out[0] = FORMAT_JSON
-  out.set(body, 1)
+  encoder.encodeInto(text, out.subarray(1))
   return out
 }
 
