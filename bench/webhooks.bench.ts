@@ -9,9 +9,8 @@
  *
  * Stores: memory (reference), SQLite (a temp file, WAL, synchronous FULL), Postgres (a throwaway
  * schema on WAFLEET_BENCH_PG_URL or WAFLEET_TEST_PG_URL; skipped when neither is set).
- * Each SQL store runs as the adapter is, and, while the adapter has no `outbox.ackMany` of its own
- * (an optional method of the contract), a second time with a bench-only `ackMany` (one UPDATE, one
- * transaction) to show what batched acks are worth. Rows say which is which.
+ * Every store runs as the adapter is: the SQL outboxes ack a batch of deliveries with `ackMany` (one
+ * statement in Postgres, one transaction in SQLite).
  * The receiver is a plain node:http server in a child process answering 204.
  * Env: EVENTS (default 20000), ROUNDS (3), RATE (1000), LATENCY_SECONDS (10), CONCURRENCY (per endpoint,
  * default 10), MAX_IN_FLIGHT (plugin default), PG_POOL (10), STORES (comma-separated names, default all).
@@ -21,7 +20,6 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import pg from 'pg'
 import { createMemoryStorage, createSilentLogger, SessionManager, type Session, type StorageAdapter } from '../src/index.js'
 import { WEBHOOK_DELIVERY_CHANNEL, webhooks, type WebhookDeliveryMessage } from '../src/plugins/webhooks/index.js'
@@ -141,12 +139,6 @@ async function latency(open: () => Promise<StorageAdapter>, url: string): Promis
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1)! }
 }
 
-/** Bench-only `ackMany` for adapters that have none yet: the same UPDATE as `ack`, for many ids. */
-function withAckMany(storage: StorageAdapter, apply: (ids: readonly string[], workerId: string) => Promise<void>): StorageAdapter {
-  if (storage.outbox?.ackMany) return storage
-  return { ...storage, outbox: { ...storage.outbox!, ackMany: apply } }
-}
-
 async function main() {
   const receiver = await startReceiver()
   const dir = mkdtempSync(join(tmpdir(), 'wafleet-bench-webhooks-'))
@@ -157,53 +149,14 @@ async function main() {
     ['memory', async () => createMemoryStorage()],
     ['sqlite', async () => sqlite()],
   ]
-  if (!createSqliteStorage({ filename: ':memory:' }).outbox?.ackMany) {
-    stores.push([
-      'sqlite + bench ackMany',
-      async () => {
-        // One connection for the adapter and the bench's ackMany, set up as the adapter sets its own.
-        const db = new Database(join(dir, `bench-${file++}.db`))
-        db.pragma('journal_mode = WAL')
-        db.pragma('synchronous = FULL')
-        db.pragma('busy_timeout = 5000')
-        const storage = createSqliteStorage({ database: db })
-        let many: ((ids: readonly string[], workerId: string) => void) | undefined
-        const prepare = () => {
-          const ack = db.prepare(
-            `UPDATE wafleet_outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
-          )
-          return db.transaction((ids: readonly string[], workerId: string) => {
-            const now = Date.now()
-            for (const id of ids) ack.run(now, id, workerId)
-          })
-        }
-        return withAckMany(storage, async (ids, workerId) => void (many ??= prepare())(ids, workerId))
-      },
-    ])
-  }
   if (PG_URL) {
     const postgres = async () => {
       const schema = `wafleet_bench_webhooks_${process.pid}_${schemas.length}`
       schemas.push(schema)
       const pool = new pg.Pool({ connectionString: PG_URL, max: PG_POOL })
-      return { storage: createPostgresStorage({ pool, schema }), pool, schema }
+      return createPostgresStorage({ pool, schema })
     }
-    stores.push(['postgres', async () => (await postgres()).storage])
-    stores.push([
-      'postgres + bench ackMany',
-      async () => {
-        const { storage, pool, schema } = await postgres()
-        if (storage.outbox?.ackMany) return storage
-        return withAckMany(storage, async (ids, workerId) => {
-          await pool.query(
-            `UPDATE "${schema}".outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL,
-               updated_at = (floor(extract(epoch from now()) * 1000))::bigint
-             WHERE id = ANY($1::text[]) AND claimed_by = $2 AND status = 'pending'`,
-            [[...ids], workerId],
-          )
-        })
-      },
-    ])
+    stores.push(['postgres', postgres])
   } else {
     console.log('Postgres skipped: set WAFLEET_BENCH_PG_URL or WAFLEET_TEST_PG_URL')
   }
