@@ -13,7 +13,8 @@
  * statement in Postgres, one transaction in SQLite).
  * The receiver is a plain node:http server in a child process answering 204.
  * Env: EVENTS (default 20000), ROUNDS (3), RATE (1000), LATENCY_SECONDS (10), CONCURRENCY (per endpoint,
- * default 10), MAX_IN_FLIGHT (plugin default), PG_POOL (10), STORES (comma-separated names, default all).
+ * default 10), MAX_IN_FLIGHT (plugin default), PG_POOL (10), SESSIONS (10), STORES (comma-separated names,
+ * default all).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
@@ -32,7 +33,7 @@ const RATE = Number(process.env.RATE ?? 1_000)
 const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? 10)
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 10)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
-const SESSIONS = 10
+const SESSIONS = Number(process.env.SESSIONS ?? 10)
 const PG_POOL = Number(process.env.PG_POOL ?? 10)
 const PG_URL = process.env.WAFLEET_BENCH_PG_URL ?? process.env.WAFLEET_TEST_PG_URL
 
