@@ -35,6 +35,7 @@ import pg from 'pg'
 import { createMemoryStorage, useStorageAuthState, type KeyChanges, type StorageAdapter } from '../src/index.js'
 import { newSessionRecord } from '../src/storage/records.js'
 import { packBytes } from '../src/storage/postgres/bytes-param.js'
+import { keyRef } from '../src/storage/postgres/key-ref.js'
 import { createPostgresStorage } from '../src/storage/postgres/index.js'
 import { createSqliteStorage } from '../src/storage/sqlite/index.js'
 
@@ -243,7 +244,7 @@ function adapterOps(name: string, storage: StorageAdapter): RawOps {
 }
 
 /**
- * The floor: the same rows into the same tables (the adapter's schema, foreign keys included), by
+ * The floor: the same rows into the same tables (the adapter's schema, its constraints included), by
  * hand-written single statements with no adapter around them.
  */
 function floorOps(pool: pg.Pool, schema: string): RawOps {
@@ -253,21 +254,37 @@ function floorOps(pool: pg.Pool, schema: string): RawOps {
     write: async (sessionId, keys, creds) => {
       const up = Object.entries(keys).flatMap(([c, entries]) => Object.entries(entries).filter(([, v]) => v !== null).map(([id, v]) => [c, id, v] as const))
       const del = Object.entries(keys).flatMap(([c, entries]) => Object.entries(entries).filter(([, v]) => v === null).map(([id]) => [c, id] as const))
-      // Values travel as one binary parameter, as the adapter sends them (see src/storage/postgres/bytes-param.ts).
+      // Values and id references travel as binary parameters, as the adapter sends them
+      // (src/storage/postgres/bytes-param.ts, key-ref.ts).
       const packed = packBytes(up.map((r) => r[2]!))
+      const refs = packBytes(up.map((r) => keyRef(r[1])))
       await pool.query(
-        `WITH up AS (INSERT INTO ${s}.keys (session_id, category, key_id, value)
-            SELECT $1, u.c, u.i, substring($4::bytea from u.o + 1 for u.l) FROM unnest($2::text[], $3::text[], $8::integer[], $9::integer[]) AS u(c, i, o, l)
-            ON CONFLICT (session_id, category, key_id) DO UPDATE SET value = excluded.value),
-          del AS (DELETE FROM ${s}.keys k USING unnest($5::text[], $6::text[]) d(c, i) WHERE k.session_id = $1 AND k.category = d.c AND k.key_id = d.i),
+        `WITH up AS (INSERT INTO ${s}.keys (session_id, category, key_id, key_ref, value)
+            SELECT $1, u.c, u.i, substring($10::bytea from u.ro + 1 for u.rl), substring($4::bytea from u.o + 1 for u.l)
+            FROM unnest($2::text[], $3::text[], $8::integer[], $9::integer[], $11::integer[], $12::integer[]) AS u(c, i, o, l, ro, rl)
+            ON CONFLICT (session_id, category, key_ref) DO UPDATE SET value = excluded.value),
+          del AS (DELETE FROM ${s}.keys k USING unnest($5::text[], $6::bytea[]) d(c, r) WHERE k.session_id = $1 AND k.category = d.c AND k.key_ref = d.r),
           cr AS (INSERT INTO ${s}.creds (session_id, value, updated_at) SELECT $1, $7, now() WHERE $7::bytea IS NOT NULL
             ON CONFLICT (session_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at)
           SELECT 1`,
-        [sessionId, up.map((r) => r[0]), up.map((r) => r[1]), packed.blob, del.map((r) => r[0]), del.map((r) => r[1]), creds ?? null, packed.offsets, packed.lengths],
+        [
+          sessionId,
+          up.map((r) => r[0]),
+          up.map((r) => r[1]),
+          packed.blob,
+          del.map((r) => r[0]),
+          del.map((r) => keyRef(r[1])),
+          creds ?? null,
+          packed.offsets,
+          packed.lengths,
+          refs.blob,
+          refs.offsets,
+          refs.lengths,
+        ],
       )
     },
     read: (sessionId, category, ids) =>
-      pool.query(`SELECT key_id, value FROM ${s}.keys WHERE session_id = $1 AND category = $2 AND key_id = ANY($3::text[])`, [sessionId, category, ids]),
+      pool.query(`SELECT key_id, value FROM ${s}.keys WHERE session_id = $1 AND category = $2 AND key_ref = ANY($3::bytea[])`, [sessionId, category, ids.map(keyRef)]),
     readCreds: (sessionId) => pool.query(`SELECT value FROM ${s}.creds WHERE session_id = $1`, [sessionId]),
     ensureSession: async (sessionId) => {
       await pool.query(

@@ -134,7 +134,7 @@ describePostgres('postgres adapter specifics', (url) => {
     await storage.close()
   })
 
-  test('a schema at version 1 migrates to the trigger cascade of keys and keeps what it stored', async () => {
+  test('a schema at version 1 migrates (keys cascade by trigger, indexed by id reference) and keeps what it stored', async () => {
     const schema = fresh('from-v1')
     const v1 = POSTGRES_MIGRATIONS.find((m) => m.version === 1)!
     await pool.query(`CREATE SCHEMA ${q(schema)}`)
@@ -144,11 +144,17 @@ describePostgres('postgres adapter specifics', (url) => {
     await pool.query(`INSERT INTO ${q(schema)}.sessions (id, name, status, desired_state, webhooks, metadata, stats, created_at, updated_at, version)
       SELECT id, id, 'disconnected', 'stopped', '[]', '{}', '{}', now(), now(), 1 FROM unnest(ARRAY['a', 'b']) AS id`)
     await pool.query(`INSERT INTO ${q(schema)}.keys (session_id, category, key_id, value) VALUES ('a', 'pre-key', '1', '\\x01'), ('b', 'pre-key', '1', '\\x02')`)
+    // Longer than the ids that are their own reference: the migration must compute the digest form as the code does.
+    const longId = `ç${'q'.repeat(700)}`
+    await pool.query(`INSERT INTO ${q(schema)}.keys (session_id, category, key_id, value) VALUES ('a', 'session', $1, '\\x05')`, [longId])
 
     const storage = createPostgresStorage({ pool, schema })
     await storage.init()
     expect((await pool.query(`SELECT max(version)::int AS v FROM ${q(schema)}.schema_migrations`)).rows[0].v).toBe(POSTGRES_SCHEMA_VERSION)
     expect([...(await storage.auth.getKeys('a', 'pre-key', ['1'])).values()].map((v) => [...v])).toEqual([[1]])
+    expect([...(await storage.auth.getKeys('a', 'session', [longId])).values()].map((v) => [...v])).toEqual([[5]])
+    await storage.auth.commit('a', { keys: { session: { [longId]: new Uint8Array([6]) } } })
+    expect((await pool.query(`SELECT count(*)::int AS n FROM ${q(schema)}.keys WHERE session_id = 'a' AND category = 'session'`)).rows[0].n).toBe(1)
     await storage.sessions.delete('a')
     const left = (await pool.query(`SELECT session_id FROM ${q(schema)}.keys ORDER BY session_id`)).rows
     expect(left).toEqual([{ session_id: 'b' }])

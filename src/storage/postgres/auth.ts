@@ -5,6 +5,7 @@ import { stageCommit, type StagedCommit } from '../stage-commit.js'
 import type { AuthRepository, StoredKey } from '../types.js'
 import { FOREIGN_KEY_VIOLATION, pgErrorCode, type PgContext } from './context.js'
 import { packBytes, unpackSql } from './bytes-param.js'
+import { keyRef } from './key-ref.js'
 import type { PgPoolLike } from './pg-types.js'
 
 /** Ids per `= ANY` read: large enough to be one round trip for any real Baileys read, bounded for 40k-id reads. */
@@ -40,16 +41,19 @@ function commitStatement(ctx: PgContext, staged: StagedCommit): { text: string; 
   if (hasUpserts) {
     const { categories, ids, values: bytes } = staged.upserts
     const packed = packBytes(bytes)
+    const refs = packBytes(ids.map(keyRef))
     const blob = param(packed.blob)
-    ctes.push(`up AS (INSERT INTO ${t.keys} (session_id, category, key_id, value)
-      SELECT ${session}, u.category, u.key_id, ${unpackSql(blob, 'u.o', 'u.l')}
-      FROM unnest(${param(categories)}::text[], ${param(ids)}::text[], ${param(packed.offsets)}::integer[], ${param(packed.lengths)}::integer[]) AS u(category, key_id, o, l)
+    const refBlob = param(refs.blob)
+    ctes.push(`up AS (INSERT INTO ${t.keys} (session_id, category, key_id, key_ref, value)
+      SELECT ${session}, u.category, u.key_id, ${unpackSql(refBlob, 'u.ro', 'u.rl')}, ${unpackSql(blob, 'u.o', 'u.l')}
+      FROM unnest(${param(categories)}::text[], ${param(ids)}::text[], ${param(refs.offsets)}::integer[], ${param(refs.lengths)}::integer[],
+        ${param(packed.offsets)}::integer[], ${param(packed.lengths)}::integer[]) AS u(category, key_id, ro, rl, o, l)
       WHERE ${gate}
-      ON CONFLICT (session_id, category, key_id) DO UPDATE SET value = excluded.value)`)
+      ON CONFLICT (session_id, category, key_ref) DO UPDATE SET value = excluded.value)`)
   }
   let d = 0
   for (const [category, ids] of staged.deletes) {
-    ctes.push(`d${d++} AS (DELETE FROM ${t.keys} WHERE session_id = ${session} AND category = ${param(category)} AND key_id = ANY(${param(ids)}::text[]) AND ${gate})`)
+    ctes.push(`d${d++} AS (DELETE FROM ${t.keys} WHERE session_id = ${session} AND category = ${param(category)} AND key_ref = ANY(${param(ids.map(keyRef))}::bytea[]) AND ${gate})`)
   }
   if (staged.creds !== undefined) {
     ctes.push(`cr AS (INSERT INTO ${t.creds} (session_id, value, updated_at) SELECT ${session}, ${param(staged.creds)}::bytea, now() WHERE ${gate}
@@ -96,8 +100,8 @@ export function createPgAuth(ctx: PgContext): AuthRepository {
         for (const part of chunk([...new Set(ids)], PG_READ_CHUNK)) {
           const result = await query<{ key_id: string; value: Buffer }>(
             db,
-            `SELECT key_id, value FROM ${t.keys} WHERE session_id = $1 AND category = $2 AND key_id = ANY($3::text[])`,
-            [sessionId, category, part],
+            `SELECT key_id, value FROM ${t.keys} WHERE session_id = $1 AND category = $2 AND key_ref = ANY($3::bytea[])`,
+            [sessionId, category, part.map(keyRef)],
             // Not prepared: a generic plan cannot see the array's size and reads 800 ids about 3x slower.
           )
           for (const row of result.rows) found.set(row.key_id, row.value)

@@ -1,4 +1,5 @@
 import { latestVersion, type Migration } from '../sql/migration.js'
+import { keyRefSql } from './key-ref.js'
 
 /**
  * Versioned schema of the Postgres adapter. Append new migrations; never edit a released one.
@@ -115,6 +116,18 @@ $fn$;
 
 CREATE TRIGGER sessions_delete_keys AFTER DELETE ON ${s}.sessions
   FOR EACH ROW EXECUTE FUNCTION ${s}.delete_session_keys();
+`,
+  },
+  {
+    version: 3,
+    name: 'keys indexed by id reference',
+    // Key ids of any length (key-ref.ts): the primary key moves from the id to its reference.
+    sql: (s) => `
+ALTER TABLE ${s}.keys ADD COLUMN key_ref bytea;
+UPDATE ${s}.keys SET key_ref = ${keyRefSql('key_id')};
+ALTER TABLE ${s}.keys ALTER COLUMN key_ref SET NOT NULL;
+ALTER TABLE ${s}.keys DROP CONSTRAINT keys_pkey;
+ALTER TABLE ${s}.keys ADD CONSTRAINT keys_pkey PRIMARY KEY (session_id, category, key_ref);
 `,
   },
 ]

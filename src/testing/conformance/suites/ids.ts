@@ -43,12 +43,15 @@ export const EDGE_CASE_IDS: readonly string[] = [
   'K'.repeat(512),
   'é'.repeat(512),
   'x'.repeat(1024),
+  'b'.repeat(513),
+  'L'.repeat(10_000),
+  'é'.repeat(5_000),
 ]
 
 export function idTests(h: Harness): void {
   const { it, expect } = h
 
-  it('key ids are compared exactly: case, punctuation, whitespace, Unicode, 512+ characters', async ({ storage, session }) => {
+  it('key ids are compared exactly: case, punctuation, whitespace, Unicode, 512 to 10,000 characters', async ({ storage, session }) => {
     const s = await session()
     const values = new Map(EDGE_CASE_IDS.map((id, i) => [id, bytes(12, i + 1)]))
     await storage.auth.commit(s.id, { keys: { 'app-state-sync-key': Object.fromEntries(values) } })
@@ -59,10 +62,24 @@ export function idTests(h: Harness): void {
         `${JSON.stringify(id)} -> ${JSON.stringify([id])} ${hex(bytes(12, i + 1))}`,
       )
     }
-    const lookalikes = ['abc', 'Abc=', 'a%', 'A%', '%%', 'a_', 'a  ', 'x'.repeat(1023), 'k'.repeat(511), 'c\u0327a\u0303o']
+    const lookalikes = ['abc', 'Abc=', 'a%', 'A%', '%%', 'a_', 'a  ', 'x'.repeat(1023), 'k'.repeat(511), 'c\u0327a\u0303o', 'b'.repeat(512), 'L'.repeat(9_999)]
     expect([...(await storage.auth.getKeys(s.id, 'app-state-sync-key', lookalikes)).keys()]).toEqual([])
     const scanned = await storage.auth.scanKeys(s.id, { limit: 1000 })
     expect(scanned.map((k) => k.id).sort()).toEqual([...EDGE_CASE_IDS].sort())
+  })
+
+  it('ids of any length round-trip, are deleted, and never match their prefixes', async ({ storage, session }) => {
+    const s = await session()
+    // Repetitive ids compress, so an index might still hold them; the random one does not.
+    const random = Buffer.from(bytes(15_000, 42)).toString('base64')
+    const long = ['y'.repeat(100_000), 'y'.repeat(99_999), `${'y'.repeat(99_999)}z`, '日'.repeat(30_000), random, random.slice(0, -1)]
+    await storage.auth.commit(s.id, { keys: { 'sender-key': Object.fromEntries(long.map((id, i) => [id, bytes(8, i + 1)])) } })
+    const read = await storage.auth.getKeys(s.id, 'sender-key', [...long, 'y'.repeat(100_001), 'y'.repeat(512)])
+    expect(hexMap(read)).toEqual(hexMap(new Map(long.map((id, i) => [id, bytes(8, i + 1)]))))
+    await storage.auth.commit(s.id, { keys: { 'sender-key': { [long[0]!]: null, [long[3]!]: bytes(8, 9) } } })
+    const after = await storage.auth.getKeys(s.id, 'sender-key', long)
+    expect([...after.keys()].sort()).toEqual(long.slice(1).sort())
+    expect(hex(after.get(long[3]!))).toBe(hex(bytes(8, 9)))
   })
 
   it('ids that look like LIKE patterns match only themselves, in reads and deletes', async ({ storage, session }) => {
