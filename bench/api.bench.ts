@@ -5,6 +5,7 @@
  * data directory, simulated WhatsApp from `wafleet/testing`), on loopback. One session is created,
  * connected and scanned through the API, then:
  *
+ *   ref     GET  /status on a bare Express 5 app (one route, the same JSON): the ceiling of the rows below
  *   status  GET  /sessions/:id/status         with the admin key
  *   token   GET  /sessions/:id/status         with the session token (key lookup + SHA-256 + compare)
  *   text    POST /sessions/:id/messages/text  to a number outside the simulated network (the demo's
@@ -39,12 +40,16 @@ interface Measured {
   non2xx: number
 }
 
-async function startGateway(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--demo'], {
-    cwd: EXAMPLE_DIR,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, WAFLEET_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+/** The ceiling of the status route: Express 5 alone, one route answering the same JSON. */
+const BARE_EXPRESS = `
+const app = require('express')()
+app.get('/status', (req, res) => res.json(JSON.parse(process.env.BODY)))
+const server = app.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port))
+`
+
+/** Starts a server in its own process (in the example's folder) and resolves with the URL it prints. */
+async function startServer(args: string[], env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, args, { cwd: EXAMPLE_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
     child.stdout.on('data', (chunk: Buffer) => {
@@ -102,7 +107,14 @@ async function connectedSession(url: string, name: string): Promise<{ id: string
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wafleet-bench-api-'))
-  const gateway = await startGateway(dataDir)
+  const gateway = await startServer(['--import', 'tsx', 'src/server.ts', '--demo'], {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    WAFLEET_ADMIN_KEY: ADMIN_KEY,
+    LOG_LEVEL: 'warn',
+  })
+  let bare: Awaited<ReturnType<typeof startServer>> | undefined
   try {
     const session = await connectedSession(gateway.url, 'bench')
     const token = session.token
@@ -119,7 +131,11 @@ async function main(): Promise<void> {
     // Warm up (JIT, caches) before measuring.
     await autocannon({ url: status, connections: 10, amount: 5_000, headers: { 'x-api-key': ADMIN_KEY } })
 
+    bare = await startServer(['-e', BARE_EXPRESS], { BODY: JSON.stringify(await api(gateway.url, 'GET', `/sessions/${session.id}/status`)) })
+    await autocannon({ url: `${bare.url}/status`, connections: 10, amount: 5_000 })
+
     const results = [
+      await measure('reference: bare Express 5, one route, same JSON', { url: `${bare.url}/status` }),
       await measure('GET /sessions/:id/status (admin key)', { url: status, headers: { 'x-api-key': ADMIN_KEY } }),
       await measure('GET /sessions/:id/status (session token)', { url: status, headers: { 'x-api-key': token } }),
       await measure('POST /sessions/:id/messages/text (1 session)', {
@@ -149,9 +165,12 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|---|---|')
     for (const r of results) console.log(`| ${r.name} | ${r.requestsPerSecond.toLocaleString('en-US')} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`)
     console.log(`\nmessages the sessions counted as sent: ${sent.toLocaleString('en-US')} (every 2xx above is one)`)
-    const target = results[0]!.requestsPerSecond
+    const [reference, adminStatus] = results as [Measured, Measured]
+    console.log(`status (admin key) / bare Express: ${(adminStatus.requestsPerSecond / reference.requestsPerSecond).toFixed(2)}`)
+    const target = adminStatus.requestsPerSecond
     console.log(`target: >= 5,000 requests/s for status: ${target >= 5_000 ? 'met' : 'MISSED'} (${target.toLocaleString('en-US')})`)
   } finally {
+    await bare?.stop()
     await gateway.stop()
     rmSync(dataDir, { recursive: true, force: true })
   }

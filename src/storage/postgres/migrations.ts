@@ -107,6 +107,7 @@ CREATE TABLE ${s}.leases (
     sql: (s) => `
 ALTER TABLE ${s}.keys DROP CONSTRAINT keys_session_id_fkey;
 
+-- The table is found through TG_TABLE_SCHEMA, not a name fixed here, so renaming the schema keeps it working.
 CREATE FUNCTION ${s}.delete_session_keys() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
   EXECUTE format('DELETE FROM %I.keys WHERE session_id = $1', TG_TABLE_SCHEMA) USING OLD.id;
