@@ -11,7 +11,8 @@
  * Two layers are measured:
  *   auth state  what Baileys calls (keys.get / keys.set / saveCreds), serialization included:
  *               wafleet memory, SQLite and Postgres through useStorageAuthState; Baileys'
- *               useMultiFileAuthState; a naive per-key Postgres store (one query per key).
+ *               useMultiFileAuthState; a naive per-key Postgres store (one query per key, run one
+ *               after another as the community package postgres-baileys does, and all at once).
  *   adapter     the same rows as bytes, straight into the adapter (auth.commit / getKeys), next
  *               to the floor: the same rows written and read by one raw multi-row statement each.
  *
@@ -134,8 +135,25 @@ function multiFileStore(dir: string): AuthStore {
   }
 }
 
-/** The pattern most community packages use: one row per key, one query per key, no transaction. */
-function naivePgStore(pool: pg.Pool, table: string): AuthStore {
+/**
+ * How a per-key store runs its queries. `sequential` is what the most installed community package
+ * does (`postgres-baileys`: `for ... await writeData(...)`, each query its own autocommit on a pooled
+ * connection); `parallel` is the kinder variant that copies `useMultiFileAuthState`'s `Promise.all`.
+ */
+type PerKeyMode = 'sequential' | 'parallel'
+
+const runEach = async (mode: PerKeyMode, tasks: (() => Promise<unknown>)[]): Promise<void> => {
+  if (mode === 'parallel') {
+    await Promise.all(tasks.map((task) => task()))
+    return
+  }
+  for (const task of tasks) await task()
+}
+
+const perKeyName = (mode: PerKeyMode) => `naive per-key Postgres store (${mode})`
+
+/** One row per key, one query per key, no transaction. */
+function naivePgStore(pool: pg.Pool, table: string, mode: PerKeyMode): AuthStore {
   const write = (key: string, value: unknown) =>
     value === null || value === undefined
       ? pool.query(`DELETE FROM ${table} WHERE session_key = $1`, [key])
@@ -148,7 +166,7 @@ function naivePgStore(pool: pg.Pool, table: string): AuthStore {
     return row ? JSON.parse(row.data, BufferJSON.reviver) : null
   }
   return {
-    name: 'naive per-key Postgres store',
+    name: perKeyName(mode),
     open: async (sessionId) => {
       const creds = ((await read(`${sessionId}:creds`)) as AuthenticationCreds | null) ?? initAuthCreds()
       return {
@@ -159,16 +177,16 @@ function naivePgStore(pool: pg.Pool, table: string): AuthStore {
         keys: {
           get: async (type, ids) => {
             const out: Record<string, any> = {}
-            await Promise.all(ids.map(async (id) => (out[id] = await read(`${sessionId}:${type}-${id}`))))
+            await runEach(mode, ids.map((id) => async () => (out[id] = await read(`${sessionId}:${type}-${id}`))))
             for (const id of ids) if (out[id] === null) delete out[id]
             return out
           },
           set: async (data) => {
-            const writes: Promise<unknown>[] = []
+            const writes: (() => Promise<unknown>)[] = []
             for (const [type, entries] of Object.entries(data)) {
-              for (const [id, value] of Object.entries(entries ?? {})) writes.push(write(`${sessionId}:${type}-${id}`, value))
+              for (const [id, value] of Object.entries(entries ?? {})) writes.push(() => write(`${sessionId}:${type}-${id}`, value))
             }
-            await Promise.all(writes)
+            await runEach(mode, writes)
           },
         },
       }
@@ -296,27 +314,26 @@ function floorOps(pool: pg.Pool, schema: string): RawOps {
   }
 }
 
-/** The per-key pattern at the byte level: one query per key, all in flight at once (Promise.all over the pool). */
-function naiveOps(pool: pg.Pool, table: string): RawOps {
+/** The per-key pattern at the byte level: one query per key (see PerKeyMode). */
+function naiveOps(pool: pg.Pool, table: string, mode: PerKeyMode): RawOps {
+  const upsert = (key: string, value: Uint8Array) => () =>
+    pool.query(`INSERT INTO ${table} (session_key, data) VALUES ($1, $2) ON CONFLICT (session_key) DO UPDATE SET data = excluded.data`, [key, value])
+  const select = (key: string) => () => pool.query(`SELECT data FROM ${table} WHERE session_key = $1`, [key])
   return {
-    name: 'naive per-key Postgres store',
+    name: perKeyName(mode),
     write: async (sessionId, keys, creds) => {
-      const writes: Promise<unknown>[] = []
+      const writes: (() => Promise<unknown>)[] = []
       for (const [category, entries] of Object.entries(keys)) {
         for (const [id, value] of Object.entries(entries)) {
           const key = `${sessionId}:${category}-${id}`
-          writes.push(
-            value === null
-              ? pool.query(`DELETE FROM ${table} WHERE session_key = $1`, [key])
-              : pool.query(`INSERT INTO ${table} (session_key, data) VALUES ($1, $2) ON CONFLICT (session_key) DO UPDATE SET data = excluded.data`, [key, value]),
-          )
+          writes.push(value === null ? () => pool.query(`DELETE FROM ${table} WHERE session_key = $1`, [key]) : upsert(key, value))
         }
       }
-      if (creds) writes.push(pool.query(`INSERT INTO ${table} (session_key, data) VALUES ($1, $2) ON CONFLICT (session_key) DO UPDATE SET data = excluded.data`, [`${sessionId}:creds`, creds]))
-      await Promise.all(writes)
+      if (creds) writes.push(upsert(`${sessionId}:creds`, creds))
+      await runEach(mode, writes)
     },
-    read: (sessionId, category, ids) => Promise.all(ids.map((id) => pool.query(`SELECT data FROM ${table} WHERE session_key = $1`, [`${sessionId}:${category}-${id}`]))),
-    readCreds: (sessionId) => pool.query(`SELECT data FROM ${table} WHERE session_key = $1`, [`${sessionId}:creds`]),
+    read: (sessionId, category, ids) => runEach(mode, ids.map((id) => select(`${sessionId}:${category}-${id}`))),
+    readCreds: (sessionId) => select(`${sessionId}:creds`)(),
     ensureSession: async () => undefined,
   }
 }
@@ -454,8 +471,13 @@ async function main() {
       const naiveBytes = `"${schema}".naive_auth_bytes`
       await pool.query(`CREATE TABLE ${naiveBytes} (session_key varchar(255) PRIMARY KEY, data bytea NOT NULL)`)
       authStores.splice(3, 0, wafleetStore('wafleet Postgres', postgres))
-      authStores.push(naivePgStore(pool, naive))
-      rawStores.push(adapterOps('wafleet Postgres', postgres), floorOps(pool, schema), naiveOps(pool, naiveBytes))
+      authStores.push(naivePgStore(pool, naive, 'sequential'), naivePgStore(pool, naive, 'parallel'))
+      rawStores.push(
+        adapterOps('wafleet Postgres', postgres),
+        floorOps(pool, schema),
+        naiveOps(pool, naiveBytes, 'sequential'),
+        naiveOps(pool, naiveBytes, 'parallel'),
+      )
     } else {
       process.stderr.write('!!! No WAFLEET_BENCH_PG_URL / WAFLEET_TEST_PG_URL: Postgres rows are skipped.\n')
     }
@@ -470,8 +492,10 @@ async function main() {
     const targets = [
       `| Postgres vs floor, W1 (floor time / ours; target >= 0.67, i.e. within 1.5x) | ${ratio(raw, 'wafleet Postgres', 'floor: one raw multi-row statement', W1)} |`,
       `| Postgres vs floor, W3 (target >= 0.67) | ${ratio(raw, 'wafleet Postgres', 'floor: one raw multi-row statement', W3)} |`,
-      `| Postgres vs naive per-key store, W1, auth-state layer (target >= 10) | ${ratio(auth, 'wafleet Postgres', 'naive per-key Postgres store', W1)} |`,
-      `| Postgres vs naive per-key store, W1, adapter layer (target >= 10) | ${ratio(raw, 'wafleet Postgres', 'naive per-key Postgres store', W1)} |`,
+      `| Postgres vs per-key store (sequential), W1, auth-state layer (target >= 10) | ${ratio(auth, 'wafleet Postgres', perKeyName('sequential'), W1)} |`,
+      `| Postgres vs per-key store (sequential), W1, adapter layer (target >= 10) | ${ratio(raw, 'wafleet Postgres', perKeyName('sequential'), W1)} |`,
+      `| Postgres vs per-key store (parallel), W1, auth-state layer | ${ratio(auth, 'wafleet Postgres', perKeyName('parallel'), W1)} |`,
+      `| Postgres vs per-key store (parallel), W1, adapter layer | ${ratio(raw, 'wafleet Postgres', perKeyName('parallel'), W1)} |`,
       `| SQLite (FULL) vs useMultiFileAuthState, W1 (target >= 5) | ${ratio(auth, 'wafleet SQLite (synchronous=FULL, default)', 'Baileys useMultiFileAuthState', W1)} |`,
       `| SQLite (FULL) vs useMultiFileAuthState, W3 (target >= 5) | ${ratio(auth, 'wafleet SQLite (synchronous=FULL, default)', 'Baileys useMultiFileAuthState', W3)} |`,
       `| SQLite (NORMAL) vs useMultiFileAuthState, W1 | ${ratio(auth, 'wafleet SQLite (synchronous=NORMAL)', 'Baileys useMultiFileAuthState', W1)} |`,

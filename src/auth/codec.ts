@@ -4,9 +4,14 @@ import { createCipher, FORMAT_ENCRYPTED, type EncryptionOptions, type ValueCiphe
 
 /**
  * Values handed to adapters are bytes with a one-byte format tag, so the format can evolve:
- * 0x01 = BufferJSON-compatible JSON (UTF-8), 0x02 = AES-256-GCM envelope around a 0x01 value.
+ * 0x01 = BufferJSON-compatible JSON (UTF-8), 0x03 = a bare byte array as is (Signal sessions, sender
+ * keys and identity keys, the values of every message), 0x02 = AES-256-GCM envelope around either.
  */
 export const FORMAT_JSON = 0x01
+export const FORMAT_BYTES = 0x03
+
+/** Whether `tag` starts a plaintext value (what an encrypted envelope may hold). */
+export const isPlainFormat = (tag: number | undefined) => tag === FORMAT_JSON || tag === FORMAT_BYTES
 
 export interface ValueCodec {
   /** `context` names the slot the value is stored in; encryption binds it as associated data. */
@@ -59,6 +64,28 @@ function byteRecordJson(value: unknown): string | undefined {
   return `${text}}`
 }
 
+/**
+ * A bare byte array is stored as its bytes: as JSON it would be base64 inside an object, a third
+ * larger and, for a group send's 256 sessions, most of the time spent in storage.
+ */
+function encodeBytes(value: Uint8Array): Uint8Array {
+  const out = new Uint8Array(value.byteLength + 1)
+  out[0] = FORMAT_BYTES
+  out.set(value, 1)
+  return out
+}
+
+/** A copy, as a Buffer like BufferJSON's reviver gives: the caller may keep or change it freely. */
+const decodeBytes = (bytes: Uint8Array) => Buffer.from(bytes.subarray(1))
+
+function encodePlain(value: unknown): Uint8Array {
+  return value instanceof Uint8Array ? encodeBytes(value) : encodeJson(value)
+}
+
+function decodePlain<T>(bytes: Uint8Array, context: string): T {
+  return (bytes[0] === FORMAT_BYTES ? decodeBytes(bytes) : decodeJson<T>(bytes, context)) as T
+}
+
 function encodeJson(value: unknown): Uint8Array {
   const text = byteRecordJson(value) ?? JSON.stringify(toJsonValue(value))
   // Its own ArrayBuffer (not a slice of Buffer's shared pool): adapters may keep the value as is.
@@ -90,13 +117,14 @@ export function createValueCodec(options: CodecOptions = {}): ValueCodec {
 
   return {
     encode(value, context) {
-      const plain = encodeJson(value)
+      const plain = encodePlain(value)
       return cipher ? cipher.seal(plain, context) : plain
     },
     decode<T>(bytes: Uint8Array, context: string): T {
       switch (bytes[0]) {
         case FORMAT_JSON:
-          return decodeJson<T>(bytes, context)
+        case FORMAT_BYTES:
+          return decodePlain<T>(bytes, context)
         case FORMAT_ENCRYPTED: {
           if (!cipher) {
             throw new StorageError('ENCRYPTION_KEY_MISSING', `Stored value for ${context} is encrypted but no encryption keys are configured`, {
@@ -104,10 +132,10 @@ export function createValueCodec(options: CodecOptions = {}): ValueCodec {
             })
           }
           const plain = cipher.open(bytes, context)
-          if (plain[0] !== FORMAT_JSON) {
+          if (!isPlainFormat(plain[0])) {
             throw new StorageError('CODEC_ERROR', `Decrypted value for ${context} has an unknown format`, { details: { context } })
           }
-          return decodeJson<T>(plain, context)
+          return decodePlain<T>(plain, context)
         }
         default:
           throw new StorageError('CODEC_ERROR', `Stored value for ${context} has an unknown format tag ${String(bytes[0])}`, {
@@ -116,7 +144,7 @@ export function createValueCodec(options: CodecOptions = {}): ValueCodec {
       }
     },
     isStale(bytes) {
-      if (!cipher) return bytes[0] !== FORMAT_JSON
+      if (!cipher) return !isPlainFormat(bytes[0])
       return bytes[0] !== FORMAT_ENCRYPTED || cipher.keyIdOf(bytes) !== cipher.currentKeyId
     },
   }

@@ -2,7 +2,7 @@ import { SessionError, StorageError, ValidationError } from '../errors.js'
 import { sessionNotFound } from '../storage/contract-errors.js'
 import { storageCapabilities, type KeyChanges, type Lease, type StorageAdapter } from '../storage/types.js'
 import { credsContext, keyContext } from './auth-store.js'
-import { createValueCodec, FORMAT_JSON, type ValueCodec } from './codec.js'
+import { createValueCodec, isPlainFormat, type ValueCodec } from './codec.js'
 import { createCipher, FORMAT_ENCRYPTED, type EncryptionOptions, type ValueCipher } from './encryption.js'
 
 export interface ReencryptOptions {
@@ -43,7 +43,7 @@ const DEFAULT_LEASE_TTL = 60_000
  */
 function reseal(cipher: ValueCipher, bytes: Uint8Array, context: string): Uint8Array {
   const plain = bytes[0] === FORMAT_ENCRYPTED ? cipher.open(bytes, context) : bytes
-  if (plain[0] !== FORMAT_JSON) {
+  if (!isPlainFormat(plain[0])) {
     throw new StorageError('CODEC_ERROR', `Stored value for ${context} has an unknown format tag ${String(plain[0])}`, { details: { context } })
   }
   return cipher.seal(plain, context)

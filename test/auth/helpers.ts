@@ -10,9 +10,9 @@ export const K1 = Buffer.alloc(32, 0x11).toString('base64')
 export const K2 = Buffer.alloc(32, 0x22).toString('hex')
 export const K1_WRONG = Buffer.alloc(32, 0x99)
 
-/** The key id an encrypted value was written with (0x02, id length, id), or 'plain' for 0x01. */
+/** The key id an encrypted value was written with (0x02, id length, id), or 'plain' for 0x01 and 0x03. */
 export function keyIdOf(bytes: Uint8Array): string {
-  if (bytes[0] === 0x01) return 'plain'
+  if (bytes[0] === 0x01 || bytes[0] === 0x03) return 'plain'
   if (bytes[0] !== 0x02) throw new Error(`unknown format ${bytes[0]}`)
   return Buffer.from(bytes.subarray(2, 2 + bytes[1]!)).toString('utf8')
 }

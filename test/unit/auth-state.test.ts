@@ -69,6 +69,28 @@ describe('value codec', () => {
     expect(codec.decode(bytes, 'ctx')).toEqual(JSON.parse(JSON.stringify(creds, BufferJSON.replacer), BufferJSON.reviver))
   })
 
+  it('stores a bare byte array as its bytes (0x03) and decodes it to an equal Buffer, old JSON included', () => {
+    const codec = createValueCodec()
+    const view = Buffer.from([9, 8, 7, 6, 5]).subarray(1, 4)
+    const bytes = codec.encode(view, 'ctx')
+    expect([...bytes]).toEqual([0x03, 8, 7, 6])
+    const decoded = codec.decode<Buffer>(bytes, 'ctx')
+    expect(Buffer.isBuffer(decoded)).toBe(true)
+    expect([...decoded]).toEqual([8, 7, 6])
+    // A copy: changing what was decoded leaves the stored bytes alone.
+    decoded[0] = 0
+    expect(bytes[1]).toBe(8)
+    expect(codec.decode<Buffer>(codec.encode(new Uint8Array(0), 'ctx'), 'ctx').length).toBe(0)
+    // Values written as JSON before 0x03 existed still read back as the same bytes.
+    const legacy = Buffer.concat([Buffer.from([0x01]), Buffer.from(JSON.stringify(Buffer.from([8, 7, 6]), BufferJSON.replacer))])
+    expect(codec.decode(legacy, 'ctx')).toEqual(Buffer.from([8, 7, 6]))
+    // Through encryption too.
+    const sealed = createValueCodec({ encryption: { keys: { k1: Buffer.alloc(32, 1) }, current: 'k1' } })
+    expect(sealed.decode(sealed.encode(view, 'ctx'), 'ctx')).toEqual(Buffer.from([8, 7, 6]))
+    expect(codec.isStale(bytes)).toBe(false)
+    expect(sealed.isStale(bytes)).toBe(true)
+  })
+
   it('rejects unknown formats and encrypted data without keys', () => {
     const codec = createValueCodec()
     expect(() => codec.decode(new Uint8Array([9, 1, 2]), 'ctx')).toThrow(expect.objectContaining({ code: 'CODEC_ERROR' }))
@@ -77,11 +99,10 @@ describe('value codec', () => {
   })
 })
 
-describe('codec output is byte-identical to BufferJSON', () => {
+describe('codec output for anything but a bare byte array is byte-identical to BufferJSON', () => {
   it.each([
     ['fresh creds', () => initAuthCreds()],
-    ['a Uint8Array', () => new Uint8Array([1, 2, 3, 250])],
-    ['a Buffer view with an offset', () => Buffer.from([9, 8, 7, 6, 5]).subarray(1, 4)],
+    ['an array of byte arrays', () => [new Uint8Array([1, 2, 3, 250]), Buffer.from([9, 8, 7, 6, 5]).subarray(1, 4)]],
     ['a key pair', () => ({ public: Buffer.alloc(33, 5), private: new Uint8Array(32).fill(7) })],
     ['an object of byte arrays with odd keys and views', () => ({ 'a"b\\\u2028': new Uint8Array([1]), '': Buffer.from([1, 2, 3, 4]).subarray(2), é: new Uint8Array(0) })],
     ['an empty object', () => ({})],
