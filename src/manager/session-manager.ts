@@ -84,7 +84,7 @@ export class SessionManager extends SafeEmitter<ManagerListeners> {
       options: sessionOptions,
       plugins: this.host,
       messages: storageCapabilities(this.storage).messages ? this.storage.messages! : createMemoryMessageStore(),
-      publish: (session, event, data) => this.publish(session, event, data),
+      publish: (session, event, data, after) => this.publish(session, event, data, after),
       validate: async (input, context) => {
         assertSessionConfig(input)
         await this.host.validate(input, context)
@@ -279,9 +279,10 @@ export class SessionManager extends SafeEmitter<ManagerListeners> {
     throw new SessionError(this.state === 'idle' ? 'MANAGER_NOT_STARTED' : 'MANAGER_STOPPED', 'Call manager.start() first')
   }
 
-  private async publish<E extends SessionEventName>(session: Session, event: E, data: SessionEventMap[E]): Promise<void> {
+  private async publish<E extends SessionEventName>(session: Session, event: E, data: SessionEventMap[E], after?: Promise<void>): Promise<void> {
     const envelope: AnyManagerEvent = { event, sessionId: session.id, tenantId: session.tenantId, data }
     if (this.host.hasListeners(event)) await this.host.publish(envelope)
+    await after
     this.dispatch(event, { sessionId: session.id, tenantId: session.tenantId, data })
     this.dispatch('*', envelope)
   }

@@ -53,8 +53,8 @@ export interface SessionRuntime {
   readonly options: SessionOptions
   readonly plugins: PluginHost
   readonly messages: MessageRepository
-  /** Delivers an event to plugins (awaited) and to the manager's listeners. */
-  publish<E extends SessionEventName>(session: Session, event: E, data: SessionEventMap[E]): Promise<void>
+  /** Delivers an event to plugins (awaited) and then, once `after` has settled, to the manager's listeners. */
+  publish<E extends SessionEventName>(session: Session, event: E, data: SessionEventMap[E], after?: Promise<void>): Promise<void>
   /** Runs the manager's and the plugins' checks on user-editable session fields. */
   validate(input: SessionConfigInput & { name?: string }, context: { sessionId: string | undefined; tenantId: string | null }): Promise<void>
 }

@@ -66,6 +66,8 @@ export interface SendOptions {
 
 /** Baileys events forwarded as they are (`creds.update` never is; `connection.update` is rewritten). */
 const FORWARDED_EVENTS: ReadonlySet<string> = new Set(WHATSAPP_EVENTS)
+/** WhatsApp events of one session whose plugins may still be working when its next batch is taken. */
+const MAX_PIPELINED_EVENTS = 256
 
 /** Statuses in which a connection attempt has had its first outcome. */
 export const SETTLED_STATUSES: readonly SessionStatus[] = ['connected', 'qr', 'pairing', 'reconnecting', 'stopped', 'logged_out', 'failed']
@@ -89,6 +91,10 @@ export class Session extends SafeEmitter<SessionListeners> {
   private readonly logger: Logger
   private readonly ops = createSerialQueue()
   private readonly writes = createSerialQueue()
+  /** Settles when every pipelined WhatsApp event has reached the listeners (each waits for the one before). */
+  private pipelineTail: Promise<void> = Promise.resolve()
+  /** WhatsApp events handed to plugins whose handling goes on while the next batches arrive. */
+  private pipelined = 0
   private readonly tracker: StatsTracker
   private readonly sendQueue: SendQueue
   private readonly sent: SentMessages
@@ -340,6 +346,8 @@ export class Session extends SafeEmitter<SessionListeners> {
     return this.ops.run(async () => {
       const wasRunning = this.connection.running
       await this.stopLoop()
+      // Events already received are stored and delivered before the plugins are torn down.
+      await this.pipelineTail
       this.sendQueue.failAll(new SessionError('MANAGER_STOPPED', 'The session manager is stopping'))
       if (wasRunning) await this.setStatus('stopped', { reason: 'shutdown' })
       await this.flushStats()
@@ -593,8 +601,28 @@ export class Session extends SafeEmitter<SessionListeners> {
     for (const name of Object.keys(batch) as (keyof BaileysEventMap)[]) {
       if (name === 'connection.update' || !FORWARDED_EVENTS.has(name)) continue
       const data = batch[name]
-      if (data !== undefined) await this.publish(name as WhatsAppEventName, data as SessionEventMap[WhatsAppEventName])
+      if (data !== undefined) void this.pipeline(name as WhatsAppEventName, data as SessionEventMap[WhatsAppEventName])
     }
+    // Bounded: a storage slower than the socket makes the socket's batches wait, not pile up.
+    if (this.pipelined >= MAX_PIPELINED_EVENTS) await this.pipelineTail
+  }
+
+  /**
+   * Plugins get the event now and the next batch is taken while they store it, so the events of
+   * many batches share one outbox write (a group commit) instead of a write each. The manager's and
+   * the session's listeners still get every event in order, each after its plugins are done.
+   */
+  private pipeline<E extends WhatsAppEventName>(event: E, data: SessionEventMap[E]): Promise<void> {
+    const done = this.publish(event, data, this.pipelineTail)
+    this.pipelineTail = done.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.pipelined++
+    void done
+      .catch((error: unknown) => this.logger.error({ err: error, event }, 'publishing an event failed'))
+      .finally(() => this.pipelined--)
+    return done
   }
 
   /** Credentials that cannot be saved would be lost at the next restart: stop and say so instead. */
@@ -622,11 +650,11 @@ export class Session extends SafeEmitter<SessionListeners> {
       }
       this.currentQr = null
       if (!this.auth?.isPaired()) await this.clearUnpairedCredentials()
-      await this.publish('connection.update', forwarded)
+      await this.pipeline('connection.update', forwarded)
       live.close(outcome)
       return
     }
-    if (forwarded) await this.publish('connection.update', forwarded)
+    if (forwarded) await this.pipeline('connection.update', forwarded)
     if (qr) await this.handleQr(live, qr)
     if (update.connection === 'open') await this.handleOpen(live)
   }
@@ -725,9 +753,10 @@ export class Session extends SafeEmitter<SessionListeners> {
     await this.publish('session.error', { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) })
   }
 
-  private async publish<E extends SessionEventName>(event: E, data: SessionEventMap[E]): Promise<void> {
+  /** Plugins first (awaited), then, once `after` has settled, the manager's and the session's listeners. */
+  private async publish<E extends SessionEventName>(event: E, data: SessionEventMap[E], after?: Promise<void>): Promise<void> {
     if (this.deleted && event !== 'session.deleted') return
-    await this.runtime.publish(this, event, data)
+    await this.runtime.publish(this, event, data, after)
     this.dispatch(event, data)
   }
 

@@ -281,11 +281,11 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     return item && item.claimedBy === workerId && item.status === 'pending' ? item : undefined
   }
 
-  const ackItem = (id: string, workerId: string): void => {
+  const ackItem = (id: string, workerId: string, attempts = 1): void => {
     const item = claimedItem(id, workerId)
     if (!item) return
     item.status = 'delivered'
-    item.attempts += 1
+    item.attempts += attempts
     item.claimedBy = null
     item.lastError = null
     item.updatedAt = Date.now()
@@ -334,18 +334,18 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         return due.map(publicItem)
       }),
 
-    ack: (id, workerId) => run('outbox.ack', () => ackItem(id, workerId)),
+    ack: (id, workerId, attempts) => run('outbox.ack', () => ackItem(id, workerId, attempts)),
 
     ackMany: (ids, workerId) =>
       run('outbox.ackMany', () => {
         for (const id of ids) ackItem(id, workerId)
       }),
 
-    fail: (id, workerId, error, retryAt) =>
+    fail: (id, workerId, error, retryAt, attempts = 1) =>
       run('outbox.fail', () => {
         const item = claimedItem(id, workerId)
         if (!item) return
-        item.attempts += 1
+        item.attempts += attempts
         item.lastError = error
         item.claimedBy = null
         item.updatedAt = Date.now()

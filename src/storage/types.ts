@@ -233,7 +233,11 @@ export interface OutboxRepository {
   enqueue(items: NewOutboxItem[]): Promise<void>
   /** Claims up to `limit` due pending items not claimed by someone else (or whose claim expired). */
   claim(workerId: string, limit: number, visibilityMs: number): Promise<OutboxItem[]>
-  ack(id: string, workerId: string): Promise<void>
+  /**
+   * Marks a claimed item delivered. `attempts` is how many attempts this claim made (a worker may
+   * retry a short wait within its claim); adds 1 when absent.
+   */
+  ack(id: string, workerId: string, attempts?: number): Promise<void>
   /**
    * Optional: `ack` for several items in one round trip (and one transaction), with the same
    * meaning for each id. The webhooks worker batches its acks through it when present and falls
@@ -241,8 +245,11 @@ export interface OutboxRepository {
    * what limits a SQL outbox.
    */
   ackMany?(ids: readonly string[], workerId: string): Promise<void>
-  /** Reschedules at `retryAt` (ms), or dead-letters when `retryAt` is null. Increments attempts. */
-  fail(id: string, workerId: string, error: string, retryAt: number | null): Promise<void>
+  /**
+   * Reschedules at `retryAt` (ms), or dead-letters when `retryAt` is null. Adds `attempts` (the
+   * attempts this claim made, 1 when absent) to the item's count.
+   */
+  fail(id: string, workerId: string, error: string, retryAt: number | null, attempts?: number): Promise<void>
   list(query?: { sessionId?: string; status?: OutboxStatus; target?: string; limit?: number }): Promise<OutboxItem[]>
   /** Moves dead items back to pending (attempts reset). Returns how many moved. */
   redrive(ids: readonly string[]): Promise<number>

@@ -88,6 +88,47 @@ describe('webhooks: retry policies', () => {
   })
 })
 
+describe('webhooks: where a retry waits', () => {
+  it('makes short retries within one claim (p-retry) and writes the count of attempts once', async () => {
+    const r = await receiver((_, i) => ({ status: i < 2 ? 503 : 204 }))
+    const storage = createMemoryStorage()
+    const claim = vi.spyOn(storage.outbox!, 'claim')
+    const fail = vi.spyOn(storage.outbox!, 'fail')
+    const h = await start({ storage, plugins: [webhooks({ endpoints: [{ url: r.url, retry: { policy: 'constant', delayMs: 1_000, attempts: 5 }, timeoutMs: 5_000 }], pollIntervalMs: 3_600_000 })] })
+    await h.manager.create({ name: 'in-claim' })
+    await runAttempts(3)
+    expect(outcomes.list.map((o) => [o.result, o.attempt])).toEqual([
+      ['retry', 1],
+      ['retry', 2],
+      ['delivered', 3],
+    ])
+    // One claim returned the item; nothing was written back between the attempts.
+    const claimedTimes = (await Promise.all(claim.mock.results.map((x) => x.value as Promise<{ id: string }[]>))).flat().length
+    expect(claimedTimes).toBe(1)
+    expect(fail).not.toHaveBeenCalled()
+    const [item] = await storage.outbox!.list({})
+    expect(item).toMatchObject({ status: 'delivered', attempts: 3 })
+  })
+
+  it('writes a long wait back to the outbox with its time, holding no claim, and claims it again when due', async () => {
+    const r = await receiver((_, i) => ({ status: i === 0 ? 503 : 204 }))
+    const storage = createMemoryStorage()
+    const fail = vi.spyOn(storage.outbox!, 'fail')
+    const h = await start({ storage, plugins: [webhooks({ endpoints: [{ url: r.url, retry: { policy: 'constant', delayMs: 60_000, attempts: 3 }, timeoutMs: 5_000 }], pollIntervalMs: 3_600_000 })] })
+    await h.manager.create({ name: 'written-back' })
+    await outcomes.waitFor(1)
+    expect(fail).toHaveBeenCalledTimes(1)
+    const [waiting] = await storage.outbox!.list({})
+    expect(waiting).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 503' })
+    expect(waiting!.availableAt - Date.now()).toBeGreaterThan(55_000)
+    // Unclaimed while it waits: another worker could take it.
+    expect(await storage.outbox!.claim('another-worker', 10, 60_000)).toEqual([])
+    await runAttempts(2)
+    expect(gaps(r)).toEqual([60_000])
+    expect((await storage.outbox!.list({}))[0]).toMatchObject({ status: 'delivered', attempts: 2 })
+  })
+})
+
 describe('webhooks: status codes', () => {
   it('does not retry a 4xx: one attempt, then dead with the last error', async () => {
     const r = await receiver(() => ({ status: 400, body: 'bad payload, sorry' }))

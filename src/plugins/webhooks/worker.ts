@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import pRetry, { AbortError } from 'p-retry'
 import type { Logger } from '../../logger.js'
 import type { OutboxItem, OutboxRepository } from '../../storage/types.js'
 import { BatchWriter } from './batch.js'
@@ -38,6 +39,44 @@ export interface WorkerOptions {
  */
 const STALE_WAIT_MS = 1_000
 
+/**
+ * Retries whose wait is at most this are made within the claim (p-retry, in memory); longer ones,
+ * and any that the claim would not outlast, are written back to the outbox with their time.
+ */
+export const IN_CLAIM_RETRY_MAX_MS = 5_000
+
+type Failure = Extract<AttemptResult, { ok: false }>
+
+/** What p-retry sees of a failed attempt; the worker keeps the result itself. */
+class AttemptFailed extends Error {
+  constructor(readonly result: Failure) {
+    super(result.error)
+  }
+}
+
+/** The next attempt does not happen in this claim: it is due at `retryAt` (written to the outbox), or never (null). */
+class LeaveClaim extends Error {
+  constructor(readonly retryAt: number | null) {
+    super('the delivery leaves its claim')
+  }
+}
+
+/** Waits `ms`; an abort (the worker stopping) ends the wait early with the planned time kept. */
+function wait(ms: number, signal: AbortSignal, retryAt: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new LeaveClaim(retryAt))
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(new LeaveClaim(retryAt))
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
 export interface WorkerDeps {
   outbox: OutboxRepository
   logger: Logger
@@ -61,10 +100,12 @@ interface Lane {
 }
 
 /**
- * Moves deliveries from the outbox to receivers. One attempt per claim: a failure is written back
- * with the time of the next attempt (`outbox.fail(retryAt)`), so the retry schedule survives a
- * crash and a waiting retry holds no memory and no claim. Each endpoint has its own lane with its
- * own concurrency, so a slow receiver only ever slows itself.
+ * Moves deliveries from the outbox to receivers. The attempts of one claim run through p-retry:
+ * a retry whose wait is short and ends well within the claim is made in place; a longer wait is
+ * written back with the time of the next attempt (`outbox.fail(retryAt)`), so a long schedule
+ * survives a crash and holds no memory and no claim. A crash during a short wait loses nothing
+ * either: the row is still claimed, and comes back after the visibility timeout. Each endpoint has
+ * its own lane with its own concurrency, so a slow receiver only ever slows itself.
  */
 export class DeliveryWorker {
   readonly workerId = `wafleet-webhooks-${randomUUID()}`
@@ -79,6 +120,8 @@ export class DeliveryWorker {
   private poll: NodeJS.Timeout | null = null
   private wake: { at: number; timer: NodeJS.Timeout } | null = null
   private readonly inFlight = new Set<Promise<void>>()
+  /** Ends the waits of in-claim retries when the worker stops (they are written back with their time). */
+  private aborter = new AbortController()
   /** Acks of many deliveries go in one round trip when the outbox offers `ackMany`. */
   private readonly acks: BatchWriter<string>
 
@@ -94,6 +137,7 @@ export class DeliveryWorker {
 
   start(): void {
     this.stopped = false
+    this.aborter = new AbortController()
     this.poll = setInterval(() => this.kick(), this.deps.options.pollIntervalMs)
     this.poll.unref()
     this.kick()
@@ -107,6 +151,7 @@ export class DeliveryWorker {
     this.poll = null
     this.wake = null
     for (const lane of this.lanes.values()) lane.waiting.length = 0
+    this.aborter.abort()
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight])
   }
 
@@ -224,34 +269,104 @@ export class DeliveryWorker {
     })
   }
 
-  private async run({ item, endpoint, lane }: Claimed, release: () => void): Promise<void> {
-    const started = performance.now()
-    let result: AttemptResult
+  /**
+   * Attempts a claimed delivery until it is delivered, dead, or due again later than this claim
+   * can wait. The lane's slot is held across in-claim waits (only this endpoint's own deliveries wait
+   * for it) and freed at the last answer, before the outcome is written.
+   */
+  private async run(claimed: Claimed, release: () => void): Promise<void> {
+    const { item } = claimed
+    let { endpoint, lane } = claimed
+    let made = 0
+    let started = performance.now()
+    let last: AttemptResult | undefined
+    let leave: LeaveClaim | undefined
     try {
-      result = await this.deps.send(item, endpoint, lane)
+      await pRetry(
+        async () => {
+          if (made > 0) {
+            // Each attempt looks its endpoint up, as a claim does: a changed secret or policy applies, a removed endpoint ends it.
+            const route = this.deps.route(item)
+            if (route && 'error' in route) {
+              last = { ok: false, retryable: false, error: route.error }
+              throw new AbortError(new LeaveClaim(null))
+            }
+            if (route) ({ endpoint, lane } = route)
+          }
+          made++
+          started = performance.now()
+          last = await this.attempt(item, endpoint, lane)
+          if (!last.ok) throw new AttemptFailed(last)
+        },
+        {
+          retries: Math.max(0, endpoint.retry.attempts - item.attempts - 1),
+          // The waits are the endpoint's policy (retryDelayMs), taken in onFailedAttempt.
+          minTimeout: 0,
+          onFailedAttempt: async ({ error, retriesLeft }) => {
+            const failure = (error as AttemptFailed).result
+            const attempt = item.attempts + made
+            const retryAt = failure.retryable && retriesLeft > 0 ? Date.now() + retryDelayMs(endpoint.retry, attempt, failure.retryAfterMs) : null
+            if (retryAt === null || !this.fitsClaim(claimed, retryAt)) throw new LeaveClaim(retryAt)
+            this.report(item, endpoint, 'retry', attempt, failure, performance.now() - started)
+            await wait(retryAt - Date.now(), this.aborter.signal, retryAt)
+          },
+        },
+      )
     } catch (error) {
-      result = { ok: false, retryable: true, error: error instanceof Error ? error.message : String(error) }
+      if (error instanceof LeaveClaim) leave = error
+      else if (!(error instanceof AttemptFailed)) last = { ok: false, retryable: true, error: error instanceof Error ? error.message : String(error) }
     }
     release()
-    await this.finish(item, endpoint, result, performance.now() - started)
+    const result = last ?? { ok: false, retryable: true, error: 'no attempt was made' }
+    await this.finish(item, endpoint, result, performance.now() - started, made, leave)
   }
 
-  private async finish(item: OutboxItem, endpoint: ResolvedEndpoint | null, result: AttemptResult, durationMs: number): Promise<void> {
+  /** One POST; a thrown error (there should be none) counts as a retryable failure. */
+  private async attempt(item: OutboxItem, endpoint: ResolvedEndpoint, lane: string): Promise<AttemptResult> {
+    try {
+      return await this.deps.send(item, endpoint, lane)
+    } catch (error) {
+      return { ok: false, retryable: true, error: error instanceof Error ? error.message : String(error) }
+    }
+  }
+
+  /** Whether an attempt at `at` would still end within the claim, after a short enough wait. */
+  private fitsClaim({ endpoint, claimedAt }: Claimed, at: number): boolean {
+    if (this.stopped || at - Date.now() > IN_CLAIM_RETRY_MAX_MS) return false
+    return at + endpoint.timeoutMs < claimedAt + this.deps.options.visibilityMs
+  }
+
+  /**
+   * Writes the end of a claim: delivered, due again at `leave.retryAt`, or dead. `made` attempts
+   * were made in the claim (its count goes to the row); `leave` says what the policy decided after
+   * the last failure, when it decided anything.
+   */
+  private async finish(
+    item: OutboxItem,
+    endpoint: ResolvedEndpoint | null,
+    result: AttemptResult,
+    durationMs: number,
+    made = 1,
+    leave?: LeaveClaim,
+  ): Promise<void> {
     const { outbox, logger } = this.deps
-    const attempt = item.attempts + 1
+    const attempt = item.attempts + made
     let outcome: DeliveryResult = 'delivered'
     try {
       if (result.ok) {
-        await this.acks.write(item.id)
-      } else if (endpoint && result.retryable && attempt < endpoint.retry.attempts) {
-        outcome = 'retry'
-        const retryAt = Date.now() + retryDelayMs(endpoint.retry, attempt, result.retryAfterMs)
-        await outbox.fail(item.id, this.workerId, result.error, retryAt)
-        this.wakeAt(retryAt)
+        // Batched when the claim made one attempt (nearly always); a count above one goes alone.
+        await (made === 1 ? this.acks.write(item.id) : outbox.ack(item.id, this.workerId, made))
       } else {
-        outcome = 'dead'
-        await outbox.fail(item.id, this.workerId, result.error, null)
-        logger.warn({ deliveryId: item.id, event: item.event, attempts: attempt, error: result.error }, 'webhook delivery dead-lettered')
+        const retryAt = leave ? leave.retryAt : endpoint && result.retryable && attempt < endpoint.retry.attempts ? Date.now() + retryDelayMs(endpoint.retry, attempt, result.retryAfterMs) : null
+        if (retryAt !== null) {
+          outcome = 'retry'
+          await outbox.fail(item.id, this.workerId, result.error, retryAt, made)
+          this.wakeAt(retryAt)
+        } else {
+          outcome = 'dead'
+          await outbox.fail(item.id, this.workerId, result.error, null, made)
+          logger.warn({ deliveryId: item.id, event: item.event, attempts: attempt, error: result.error }, 'webhook delivery dead-lettered')
+        }
       }
     } catch (error) {
       // The item stays claimed and comes back after the visibility timeout: delivered again at worst.
@@ -259,13 +374,17 @@ export class DeliveryWorker {
     } finally {
       this.held.delete(item.id)
     }
+    this.report(item, endpoint, outcome, attempt, result, durationMs)
+  }
+
+  private report(item: OutboxItem, endpoint: ResolvedEndpoint | null, result: DeliveryResult, attempt: number, attemptResult: AttemptResult, durationMs: number): void {
     this.deps.observe({
       item,
       endpoint,
-      result: outcome,
+      result,
       attempt,
-      status: 'status' in result ? result.status : undefined,
-      error: result.ok ? undefined : result.error,
+      status: 'status' in attemptResult ? attemptResult.status : undefined,
+      error: attemptResult.ok ? undefined : attemptResult.error,
       durationMs,
     })
   }

@@ -15,14 +15,14 @@ export function createPgOutbox(ctx: PgContext): OutboxRepository {
   const cols = OUTBOX_COLUMNS.join(', ')
   const returning = OUTBOX_COLUMNS.map((c) => `o.${c}`).join(', ')
 
-  const ackMany = (ids: readonly string[], workerId: string, operation: string) =>
+  const ackMany = (ids: readonly string[], workerId: string, operation: string, attempts = 1) =>
     lifecycle.use(operation, async (db) => {
       if (ids.length === 0) return
       await query(
         db,
-        `UPDATE ${t.outbox} SET status = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ${NOW_MS}
+        `UPDATE ${t.outbox} SET status = 'delivered', attempts = attempts + $3::integer, last_error = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ${NOW_MS}
           WHERE id = ANY($1::text[]) AND claimed_by = $2 AND status = 'pending'`,
-        [[...ids], workerId],
+        [[...ids], workerId, attempts],
         'outbox_ack',
       )
     })
@@ -86,20 +86,20 @@ export function createPgOutbox(ctx: PgContext): OutboxRepository {
         return result.rows.sort((a, b) => Number(a.available_at) - Number(b.available_at) || Number(a.seq) - Number(b.seq)).map(outboxFromRow)
       }),
 
-    ack: (id, workerId) => ackMany([id], workerId, 'outbox.ack'),
+    ack: (id, workerId, attempts) => ackMany([id], workerId, 'outbox.ack', attempts),
 
     // One statement for a whole batch of deliveries: the worker acks what finished in one event-loop turn.
     ackMany: (ids, workerId) => ackMany(ids, workerId, 'outbox.ackMany'),
 
-    fail: (id, workerId, error, retryAt) =>
+    fail: (id, workerId, error, retryAt, attempts = 1) =>
       lifecycle.use('outbox.fail', async (db) => {
         await query(
           db,
-          `UPDATE ${t.outbox} SET attempts = attempts + 1, last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = ${NOW_MS},
+          `UPDATE ${t.outbox} SET attempts = attempts + $5::integer, last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = ${NOW_MS},
               status = CASE WHEN $4::bigint IS NULL THEN 'dead' ELSE status END,
               available_at = coalesce($4::bigint, available_at)
             WHERE id = $1 AND claimed_by = $2 AND status = 'pending'`,
-          [id, workerId, error, retryAt === null ? null : Math.trunc(retryAt)],
+          [id, workerId, error, retryAt === null ? null : Math.trunc(retryAt), attempts],
           'outbox_fail',
         )
       }),

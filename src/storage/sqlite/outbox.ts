@@ -11,13 +11,13 @@ import type { SqliteContext, SqliteHandle } from './context.js'
 export function createSqliteOutbox(ctx: SqliteContext): OutboxRepository {
   const { t, lifecycle } = ctx
   const cols = OUTBOX_COLUMNS.join(', ')
-  const ackIn = (h: SqliteHandle, ids: readonly string[], workerId: string) => {
+  const ackIn = (h: SqliteHandle, ids: readonly string[], workerId: string, attempts = 1) => {
     const ack = h.stmt(
-      `UPDATE ${t.outbox} SET status = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ?
+      `UPDATE ${t.outbox} SET status = 'delivered', attempts = attempts + ?, last_error = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ?
         WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
     )
     const now = Date.now()
-    for (const id of ids) ack.run(now, id, workerId)
+    for (const id of ids) ack.run(attempts, now, id, workerId)
   }
   return {
     enqueue: (items) =>
@@ -53,19 +53,19 @@ export function createSqliteOutbox(ctx: SqliteContext): OutboxRepository {
         }),
       ),
 
-    ack: (id, workerId) => lifecycle.use('outbox.ack', (h) => ackIn(h, [id], workerId)),
+    ack: (id, workerId, attempts) => lifecycle.use('outbox.ack', (h) => ackIn(h, [id], workerId, attempts)),
 
     // One transaction for a whole batch of deliveries: the worker acks what finished in one event-loop turn.
     ackMany: (ids, workerId) => lifecycle.use('outbox.ackMany', (h) => h.write(() => ackIn(h, ids, workerId))),
 
-    fail: (id, workerId, error, retryAt) =>
+    fail: (id, workerId, error, retryAt, attempts = 1) =>
       lifecycle.use('outbox.fail', (h) => {
         h.stmt(
-          `UPDATE ${t.outbox} SET attempts = attempts + 1, last_error = ?, claimed_by = NULL, claimed_until = NULL, updated_at = ?,
+          `UPDATE ${t.outbox} SET attempts = attempts + ?, last_error = ?, claimed_by = NULL, claimed_until = NULL, updated_at = ?,
               status = CASE WHEN ? IS NULL THEN 'dead' ELSE status END,
               available_at = coalesce(?, available_at)
             WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
-        ).run(error, Date.now(), retryAt, retryAt === null ? null : Math.trunc(retryAt), id, workerId)
+        ).run(attempts, error, Date.now(), retryAt, retryAt === null ? null : Math.trunc(retryAt), id, workerId)
       }),
 
     list: (filter = {}) =>

@@ -133,6 +133,27 @@ export function outboxTests(h: Harness): void {
   )
 
   it(
+    'outbox: ack and fail add the attempts a claim made (1 when not given)',
+    async ({ storage, tenant }) => {
+      const ids = [0, 1, 2, 3].map((i) => `${tenant}-n${i}`)
+      await storage.outbox!.enqueue(ids.map((id, i) => item(tenant, i, null, { id })))
+      await storage.outbox!.claim('w', 4, 60_000)
+      await storage.outbox!.ack(ids[0]!, 'w')
+      await storage.outbox!.ack(ids[1]!, 'w', 3)
+      await storage.outbox!.fail(ids[2]!, 'w', 'HTTP 503', Date.now() + 60_000, 2)
+      await storage.outbox!.fail(ids[3]!, 'w', 'HTTP 400', null, 4)
+      const byId = new Map((await storage.outbox!.list({ target: 'endpoint-1' })).map((i) => [i.id, i]))
+      expect(ids.map((id) => [byId.get(id)?.status, byId.get(id)?.attempts])).toEqual([
+        ['delivered', 1],
+        ['delivered', 3],
+        ['pending', 2],
+        ['dead', 4],
+      ])
+    },
+    when,
+  )
+
+  it(
     'outbox: enqueue is idempotent by id (the first copy stays)',
     async ({ storage, tenant }) => {
       await storage.outbox!.enqueue([item(tenant, 1, null, { payload: bytes(4, 1) }), item(tenant, 1, null, { payload: bytes(4, 2) })])
