@@ -29,6 +29,38 @@ describe('events', () => {
     expect(all.every((e) => SESSION_EVENTS.includes(e.event))).toBe(true)
   })
 
+  it("hands a session's WhatsApp events to plugins while earlier ones are still being stored; listeners get them after, in order", async () => {
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const seenByPlugin: string[] = []
+    const slowFirst: Plugin = {
+      name: 'slow-first',
+      setup: (ctx) => {
+        ctx.onAny(async (event) => {
+          if (event.event !== 'messages.upsert') return
+          const text = (event.data as { messages: { message: { conversation: string } }[] }).messages[0]!.message.conversation
+          seenByPlugin.push(text)
+          // The first event's store is slow; the ones after it are quick.
+          if (text === 'm0') await gate
+        })
+      },
+    }
+    const h = await harness({ plugins: [slowFirst] })
+    const s = await pairedSession(h, 'pipelined')
+    const seenByListener: string[] = []
+    s.on('messages.upsert', (data) => seenByListener.push(data.messages[0]!.message!.conversation!))
+    for (let i = 0; i < 300; i++) h.mock.receiveText(s.id, { from: '5511988887777', text: `m${i}` })
+    // Batches after the first go on while it waits, up to the bound of 256 events in flight.
+    await eventually(() => expect(seenByPlugin).toHaveLength(256))
+    await tick(50)
+    expect(seenByPlugin).toHaveLength(256)
+    expect(seenByListener).toEqual([])
+    open()
+    await eventually(() => expect(seenByListener).toHaveLength(300))
+    expect(seenByListener).toEqual(Array.from({ length: 300 }, (_, i) => `m${i}`))
+    expect(seenByPlugin).toEqual(seenByListener)
+  })
+
   it('credentials never travel in an event', async () => {
     const h = await harness()
     const all: AnyManagerEvent[] = []
