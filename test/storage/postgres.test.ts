@@ -162,6 +162,34 @@ describePostgres('postgres adapter specifics', (url) => {
     await storage.close()
   })
 
+  test('a schema at version 3 migrates its outbox (room for claims, global rows out of the session index) and keeps its rows', async () => {
+    const schema = fresh('from-v3')
+    await pool.query(`CREATE SCHEMA ${q(schema)}`)
+    await pool.query(`CREATE TABLE ${q(schema)}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+    for (const m of POSTGRES_MIGRATIONS.filter((x) => x.version <= 3)) {
+      await pool.query(m.sql(q(schema)))
+      await pool.query(`INSERT INTO ${q(schema)}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name])
+    }
+    await pool.query(`INSERT INTO ${q(schema)}.sessions (id, name, status, desired_state, webhooks, metadata, stats, created_at, updated_at, version)
+      VALUES ('s', 's', 'disconnected', 'stopped', '[]', '{}', '{}', now(), now(), 1)`)
+    const storage = createPostgresStorage({ pool, schema })
+    const old = createPostgresStorage({ pool, schema, migrate: false })
+    await expect(old.init()).rejects.toMatchObject({ code: 'MIGRATION_FAILED' })
+    await storage.init()
+    const table = await pool.query(`SELECT reloptions FROM pg_class WHERE oid = '${q(schema)}.outbox'::regclass`)
+    expect(table.rows[0].reloptions).toEqual(['fillfactor=50'])
+    const index = await pool.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'outbox_session_idx'`, [schema])
+    expect(index.rows[0].indexdef).toMatch(/WHERE \(session_id IS NOT NULL\)/)
+    await storage.outbox!.enqueue([
+      { id: `${schema}-own`, sessionId: 's', target: 't', event: 'e', payload: new Uint8Array([1]) },
+      { id: `${schema}-global`, sessionId: null, target: 't', event: 'e', payload: new Uint8Array([2]) },
+    ])
+    expect((await storage.outbox!.list({ sessionId: 's' })).map((i) => i.id)).toEqual([`${schema}-own`])
+    await storage.sessions.delete('s')
+    expect((await storage.outbox!.list({})).map((i) => i.id)).toEqual([`${schema}-global`])
+    await storage.close()
+  })
+
   test('a commit racing the delete of its session never leaves orphan keys', async () => {
     const schema = fresh('race')
     const storage = createPostgresStorage({ connectionString: url, schema, maxConnections: 4 })

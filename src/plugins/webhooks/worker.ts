@@ -277,48 +277,51 @@ export class DeliveryWorker {
   private async run(claimed: Claimed, release: () => void): Promise<void> {
     const { item } = claimed
     let { endpoint, lane } = claimed
-    let made = 0
     let started = performance.now()
-    let last: AttemptResult | undefined
+    let last = await this.attempt(item, endpoint, lane)
+    let made = 1
     let leave: LeaveClaim | undefined
-    try {
-      await pRetry(
-        async () => {
-          if (made > 0) {
-            // Each attempt looks its endpoint up, as a claim does: a changed secret or policy applies, a removed endpoint ends it.
-            const route = this.deps.route(item)
-            if (route && 'error' in route) {
-              last = { ok: false, retryable: false, error: route.error }
-              throw new AbortError(new LeaveClaim(null))
+    // Nearly every delivery ends here; p-retry takes over from the first failure.
+    if (!last.ok) {
+      try {
+        await pRetry(
+          async (attemptNumber) => {
+            // Its first call hands it the failure of the attempt already made.
+            if (attemptNumber > 1) {
+              // Each attempt looks its endpoint up, as a claim does: a changed secret or policy applies, a removed endpoint ends it.
+              const route = this.deps.route(item)
+              if (route && 'error' in route) {
+                last = { ok: false, retryable: false, error: route.error }
+                throw new AbortError(new LeaveClaim(null))
+              }
+              if (route) ({ endpoint, lane } = route)
+              made++
+              started = performance.now()
+              last = await this.attempt(item, endpoint, lane)
             }
-            if (route) ({ endpoint, lane } = route)
-          }
-          made++
-          started = performance.now()
-          last = await this.attempt(item, endpoint, lane)
-          if (!last.ok) throw new AttemptFailed(last)
-        },
-        {
-          retries: Math.max(0, endpoint.retry.attempts - item.attempts - 1),
-          // The waits are the endpoint's policy (retryDelayMs), taken in onFailedAttempt.
-          minTimeout: 0,
-          onFailedAttempt: async ({ error, retriesLeft }) => {
-            const failure = (error as AttemptFailed).result
-            const attempt = item.attempts + made
-            const retryAt = failure.retryable && retriesLeft > 0 ? Date.now() + retryDelayMs(endpoint.retry, attempt, failure.retryAfterMs) : null
-            if (retryAt === null || !this.fitsClaim(claimed, retryAt)) throw new LeaveClaim(retryAt)
-            this.report(item, endpoint, 'retry', attempt, failure, performance.now() - started)
-            await wait(retryAt - Date.now(), this.aborter.signal, retryAt)
+            if (!last.ok) throw new AttemptFailed(last)
           },
-        },
-      )
-    } catch (error) {
-      if (error instanceof LeaveClaim) leave = error
-      else if (!(error instanceof AttemptFailed)) last = { ok: false, retryable: true, error: error instanceof Error ? error.message : String(error) }
+          {
+            retries: Math.max(0, endpoint.retry.attempts - item.attempts - 1),
+            // The waits are the endpoint's policy (retryDelayMs), taken in onFailedAttempt.
+            minTimeout: 0,
+            onFailedAttempt: async ({ error, retriesLeft }) => {
+              const failure = (error as AttemptFailed).result
+              const attempt = item.attempts + made
+              const retryAt = failure.retryable && retriesLeft > 0 ? Date.now() + retryDelayMs(endpoint.retry, attempt, failure.retryAfterMs) : null
+              if (retryAt === null || !this.fitsClaim(claimed, retryAt)) throw new LeaveClaim(retryAt)
+              this.report(item, endpoint, 'retry', attempt, failure, performance.now() - started)
+              await wait(retryAt - Date.now(), this.aborter.signal, retryAt)
+            },
+          },
+        )
+      } catch (error) {
+        if (error instanceof LeaveClaim) leave = error
+        else if (!(error instanceof AttemptFailed)) last = { ok: false, retryable: true, error: error instanceof Error ? error.message : String(error) }
+      }
     }
     release()
-    const result = last ?? { ok: false, retryable: true, error: 'no attempt was made' }
-    await this.finish(item, endpoint, result, performance.now() - started, made, leave)
+    await this.finish(item, endpoint, last, performance.now() - started, made, leave)
   }
 
   /** One POST; a thrown error (there should be none) counts as a retryable failure. */

@@ -133,11 +133,15 @@ ALTER TABLE ${s}.keys ADD CONSTRAINT keys_pkey PRIMARY KEY (session_id, category
   },
   {
     version: 4,
-    name: 'outbox pages keep room for claims',
-    // A claim changes no indexed column, so with room on the row's page it is a HOT update: no new
-    // index entries for the four indexes (measured, docs/performance.md). Applies to pages written from now on.
+    name: 'cheaper outbox writes',
+    // Each delivery writes its row three times (enqueue, claim, ack). A claim changes no indexed
+    // column, so with room left on the row's page it is a HOT update with no new index entries;
+    // rows of global endpoints (no session) stay out of the session index. Together about 25% less
+    // server CPU per delivery (docs/performance.md). The fillfactor applies to pages written from now on.
     sql: (s) => `
 ALTER TABLE ${s}.outbox SET (fillfactor = 50);
+DROP INDEX ${s}.outbox_session_idx;
+CREATE INDEX outbox_session_idx ON ${s}.outbox (session_id) WHERE session_id IS NOT NULL;
 `,
   },
 ]
