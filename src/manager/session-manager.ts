@@ -282,7 +282,7 @@ export class SessionManager extends SafeEmitter<ManagerListeners> {
   private async publish<E extends SessionEventName>(session: Session, event: E, data: SessionEventMap[E], after?: Promise<void>): Promise<void> {
     const envelope: AnyManagerEvent = { event, sessionId: session.id, tenantId: session.tenantId, data }
     if (this.host.hasListeners(event)) await this.host.publish(envelope)
-    await after
+    if (after) await after
     this.dispatch(event, { sessionId: session.id, tenantId: session.tenantId, data })
     this.dispatch('*', envelope)
   }

@@ -613,16 +613,18 @@ export class Session extends SafeEmitter<SessionListeners> {
    * the session's listeners still get every event in order, each after its plugins are done.
    */
   private pipeline<E extends WhatsAppEventName>(event: E, data: SessionEventMap[E]): Promise<void> {
-    const done = this.publish(event, data, this.pipelineTail)
-    this.pipelineTail = done.then(
-      () => undefined,
-      () => undefined,
-    )
+    // With nothing in flight there is nothing to wait for (the common case, kept cheap).
+    const done = this.publish(event, data, this.pipelined > 0 ? this.pipelineTail : undefined)
     this.pipelined++
-    void done
-      .catch((error: unknown) => this.logger.error({ err: error, event }, 'publishing an event failed'))
-      .finally(() => this.pipelined--)
+    this.pipelineTail = done.then(this.pipelinedDone, (error: unknown) => {
+      this.logger.error({ err: error, event }, 'publishing an event failed')
+      this.pipelinedDone()
+    })
     return done
+  }
+
+  private readonly pipelinedDone = () => {
+    this.pipelined--
   }
 
   /** Credentials that cannot be saved would be lost at the next restart: stop and say so instead. */
