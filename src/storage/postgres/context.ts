@@ -8,8 +8,10 @@ export type PgTable = 'sessions' | 'creds' | 'keys' | 'messages' | 'outbox' | 'l
 /** What every repository of the Postgres adapter shares. */
 export interface PgContext {
   readonly lifecycle: AdapterLifecycle<PgPoolLike>
-  /** Quoted, schema-qualified table names. */
-  readonly t: Readonly<Record<PgTable, string>>
+  /** The schema's name, unquoted. */
+  readonly schema: string
+  /** Quoted, schema-qualified table names, and the outbox's claim function. */
+  readonly t: Readonly<Record<PgTable | 'outboxDue', string>>
   /** Runs one statement with wafleet's type parsers; `name` prepares it once per connection. */
   query<R = Record<string, any>>(db: PgPoolLike, text: string, values?: unknown[], name?: string): Promise<PgQueryResult<R>>
 }
@@ -28,7 +30,9 @@ export function createPgContext(lifecycle: AdapterLifecycle<PgPoolLike>, schema:
   const prefix = `wafleet_${createHash('sha256').update(schema).digest('hex').slice(0, 10)}_`
   return {
     lifecycle,
+    schema,
     t: {
+      outboxDue: `${s}.${quoteIdent('outbox_due')}`,
       sessions: table('sessions'),
       creds: table('creds'),
       keys: table('keys'),

@@ -71,15 +71,12 @@ export function createPgOutbox(ctx: PgContext): OutboxRepository {
       lifecycle.use('outbox.claim', async (db) => {
         const result = await query<OutboxRow>(
           db,
-          `WITH due AS (
-              SELECT seq FROM ${t.outbox}
-              WHERE status = 'pending' AND available_at <= ${NOW_MS} AND (claimed_by IS NULL OR claimed_until <= ${NOW_MS})
-              ORDER BY available_at, seq LIMIT $2
-              FOR UPDATE SKIP LOCKED)
-            UPDATE ${t.outbox} o SET claimed_by = $1, claimed_until = ${NOW_MS} + $3::bigint
-            FROM due WHERE o.seq = due.seq
+          // outbox_due (migration 4) walks the due index in order and locks what it returns.
+          // The rows are then found by primary key (an array, so no join plan can fall back to a table scan).
+          `UPDATE ${t.outbox} o SET claimed_by = $1, claimed_until = ${NOW_MS} + $3::bigint
+            WHERE o.seq = ANY(ARRAY(SELECT ${t.outboxDue}($4, ${NOW_MS}, $2)))
             RETURNING ${returning}`,
-          [workerId, limit, Math.trunc(visibilityMs)],
+          [workerId, limit, Math.trunc(visibilityMs), ctx.schema],
           'outbox_claim',
         )
         // RETURNING has no order of its own.
