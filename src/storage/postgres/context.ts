@@ -8,8 +8,6 @@ export type PgTable = 'sessions' | 'creds' | 'keys' | 'messages' | 'outbox' | 'l
 /** What every repository of the Postgres adapter shares. */
 export interface PgContext {
   readonly lifecycle: AdapterLifecycle<PgPoolLike>
-  /** The schema's name, unquoted. */
-  readonly schema: string
   /** Quoted, schema-qualified table names, and the outbox's claim function. */
   readonly t: Readonly<Record<PgTable | 'outboxDue', string>>
   /** Runs one statement with wafleet's type parsers; `name` prepares it once per connection. */
@@ -30,7 +28,6 @@ export function createPgContext(lifecycle: AdapterLifecycle<PgPoolLike>, schema:
   const prefix = `wafleet_${createHash('sha256').update(schema).digest('hex').slice(0, 10)}_`
   return {
     lifecycle,
-    schema,
     t: {
       outboxDue: `${s}.${quoteIdent('outbox_due')}`,
       sessions: table('sessions'),

@@ -143,19 +143,20 @@ ALTER TABLE ${s}.keys ADD CONSTRAINT keys_pkey PRIMARY KEY (session_id, category
     // the index still lists every row delivered since the last one; a bitmap scan (what the planner
     // tends to pick) visits the heap page of each of them on every claim, so claims grow slower with
     // every delivery, while an index scan stops after max_items and marks the dead entries it passes
-    // so that later claims skip them. The SET clauses hold for the planning of the EXECUTE; the schema
-    // is an argument, so the function keeps working under a renamed schema.
+    // so that later claims skip them. The SET clauses hold for the planning of its query, which
+    // plpgsql prepares once per connection. The query names the schema (docs/storage-adapters.md:
+    // a renamed schema needs the function created again).
     sql: (s) => `
 ALTER TABLE ${s}.outbox SET (fillfactor = 50);
 DROP INDEX ${s}.outbox_session_idx;
 CREATE INDEX outbox_session_idx ON ${s}.outbox (session_id) WHERE session_id IS NOT NULL;
 
-CREATE FUNCTION ${s}.outbox_due(outbox_schema text, now_ms bigint, max_items integer) RETURNS SETOF bigint
+CREATE FUNCTION ${s}.outbox_due(now_ms bigint, max_items integer) RETURNS SETOF bigint
 LANGUAGE plpgsql ROWS 100 SET enable_bitmapscan = off SET enable_seqscan = off AS $fn$
 BEGIN
-  RETURN QUERY EXECUTE format(
-    'SELECT seq FROM %I.outbox WHERE status = ''pending'' AND available_at <= $1 AND (claimed_by IS NULL OR claimed_until <= $1)
-      ORDER BY available_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED', outbox_schema) USING now_ms, max_items;
+  RETURN QUERY SELECT o.seq FROM ${s}.outbox o
+    WHERE o.status = 'pending' AND o.available_at <= now_ms AND (o.claimed_by IS NULL OR o.claimed_until <= now_ms)
+    ORDER BY o.available_at, o.seq LIMIT max_items FOR UPDATE SKIP LOCKED;
 END
 $fn$;
 `,

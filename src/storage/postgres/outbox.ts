@@ -74,9 +74,9 @@ export function createPgOutbox(ctx: PgContext): OutboxRepository {
           // outbox_due (migration 4) walks the due index in order and locks what it returns.
           // The rows are then found by primary key (an array, so no join plan can fall back to a table scan).
           `UPDATE ${t.outbox} o SET claimed_by = $1, claimed_until = ${NOW_MS} + $3::bigint
-            WHERE o.seq = ANY(ARRAY(SELECT ${t.outboxDue}($4, ${NOW_MS}, $2)))
+            WHERE o.seq = ANY(ARRAY(SELECT ${t.outboxDue}(${NOW_MS}, $2)))
             RETURNING ${returning}`,
-          [workerId, limit, Math.trunc(visibilityMs), ctx.schema],
+          [workerId, limit, Math.trunc(visibilityMs)],
           'outbox_claim',
         )
         // RETURNING has no order of its own.
