@@ -43,7 +43,7 @@ const STALE_WAIT_MS = 1_000
  * Retries whose wait is at most this are made within the claim (p-retry, in memory); longer ones,
  * and any that the claim would not outlast, are written back to the outbox with their time.
  */
-export const IN_CLAIM_RETRY_MAX_MS = 5_000
+const IN_CLAIM_RETRY_MAX_MS = 5_000
 
 type Failure = Extract<AttemptResult, { ok: false }>
 
