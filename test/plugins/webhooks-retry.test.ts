@@ -121,11 +121,23 @@ describe('webhooks: where a retry waits', () => {
     const [waiting] = await storage.outbox!.list({})
     expect(waiting).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 503' })
     expect(waiting!.availableAt - Date.now()).toBeGreaterThan(55_000)
-    // Unclaimed while it waits: another worker could take it.
-    expect(await storage.outbox!.claim('another-worker', 10, 60_000)).toEqual([])
     await runAttempts(2)
     expect(gaps(r)).toEqual([60_000])
     expect((await storage.outbox!.list({}))[0]).toMatchObject({ status: 'delivered', attempts: 2 })
+  })
+})
+
+describe('webhooks: a written-back retry', () => {
+  it('holds no claim: once due, another worker can take it before this one wakes', async () => {
+    const r = await receiver(() => ({ status: 503 }))
+    const storage = createMemoryStorage()
+    const h = await start({ storage, plugins: [webhooks({ endpoints: [{ url: r.url, retry: { policy: 'constant', delayMs: 60_000, attempts: 3 }, timeoutMs: 5_000 }], pollIntervalMs: 3_600_000 })] })
+    await h.manager.create({ name: 'unclaimed' })
+    await outcomes.waitFor(1)
+    // Past its retry time but well within the first claim's visibility timeout (120 s): a claim still held would hide it.
+    vi.setSystemTime(Date.now() + 61_000)
+    const taken = await storage.outbox!.claim('another-worker', 10, 60_000)
+    expect(taken.map((item) => [item.event, item.attempts])).toEqual([['session.created', 1]])
   })
 })
 

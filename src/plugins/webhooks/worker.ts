@@ -61,6 +61,12 @@ class LeaveClaim extends Error {
   }
 }
 
+/** When the attempt after `attempt` (1-based, failed) is due under the endpoint's policy; null: none is. */
+function nextAttemptAt(endpoint: ResolvedEndpoint, attempt: number, failure: Failure): number | null {
+  if (!failure.retryable || attempt >= endpoint.retry.attempts) return null
+  return Date.now() + retryDelayMs(endpoint.retry, attempt, failure.retryAfterMs)
+}
+
 /** Waits `ms`; an abort (the worker stopping) ends the wait early with the planned time kept. */
 function wait(ms: number, signal: AbortSignal, retryAt: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -305,10 +311,10 @@ export class DeliveryWorker {
             retries: Math.max(0, endpoint.retry.attempts - item.attempts - 1),
             // The waits are the endpoint's policy (retryDelayMs), taken in onFailedAttempt.
             minTimeout: 0,
-            onFailedAttempt: async ({ error, retriesLeft }) => {
+            onFailedAttempt: async ({ error }) => {
               const failure = (error as AttemptFailed).result
               const attempt = item.attempts + made
-              const retryAt = failure.retryable && retriesLeft > 0 ? Date.now() + retryDelayMs(endpoint.retry, attempt, failure.retryAfterMs) : null
+              const retryAt = nextAttemptAt(endpoint, attempt, failure)
               if (retryAt === null || !this.fitsClaim(claimed, retryAt)) throw new LeaveClaim(retryAt)
               this.report(item, endpoint, 'retry', attempt, failure, performance.now() - started)
               await wait(retryAt - Date.now(), this.aborter.signal, retryAt)
@@ -360,7 +366,7 @@ export class DeliveryWorker {
         // Batched when the claim made one attempt (nearly always); a count above one goes alone.
         await (made === 1 ? this.acks.write(item.id) : outbox.ack(item.id, this.workerId, made))
       } else {
-        const retryAt = leave ? leave.retryAt : endpoint && result.retryable && attempt < endpoint.retry.attempts ? Date.now() + retryDelayMs(endpoint.retry, attempt, result.retryAfterMs) : null
+        const retryAt = leave ? leave.retryAt : endpoint && nextAttemptAt(endpoint, attempt, result)
         if (retryAt !== null) {
           outcome = 'retry'
           await outbox.fail(item.id, this.workerId, result.error, retryAt, made)
