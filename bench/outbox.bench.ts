@@ -13,33 +13,16 @@
  *
  * Env: WAFLEET_BENCH_PG_URL or WAFLEET_TEST_PG_URL, ROWS (20000), BATCH (35), ROUNDS (3).
  */
-import { readdirSync, readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import pg from 'pg'
 import { createPostgresStorage } from '../src/storage/postgres/index.js'
+import { postgresTicks, TICK_US } from './proc-cpu.js'
 
 const PG_URL = process.env.WAFLEET_BENCH_PG_URL ?? process.env.WAFLEET_TEST_PG_URL
 if (!PG_URL) throw new Error('set WAFLEET_BENCH_PG_URL or WAFLEET_TEST_PG_URL')
 const ROWS = Number(process.env.ROWS ?? 20_000)
 const BATCH = Number(process.env.BATCH ?? 35)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
-
-/** CPU ticks (1/100 s) of every running postgres process. */
-function postgresTicks(): number {
-  let ticks = 0
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-      if (comm !== 'postgres') continue
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      ticks += Number(fields[11]) + Number(fields[12]) // utime, stime
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return ticks
-}
 
 interface Variant {
   name: string
@@ -90,7 +73,7 @@ async function run(variant: Variant, round: number) {
     })(),
   ])
   const seconds = (performance.now() - started) / 1000
-  const serverUs = ((postgresTicks() - ticks) * 10_000) / ROWS
+  const serverUs = ((postgresTicks() - ticks) * TICK_US) / ROWS
   const t = performance.now()
   await outbox.claim('bench', BATCH, 60_000)
   const emptyClaimMs = performance.now() - t

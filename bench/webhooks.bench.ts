@@ -4,6 +4,9 @@
  *   throughput  EVENTS events (messages.upsert from 10 sessions over the mock socket) produced as
  *               fast as the manager takes them; deliveries/s = events / (last delivery - first event).
  *               Everything is inside: the plugin listener writing the outbox, claims, HTTP, acks.
+ *               Also the CPU each delivery took in this process, in the receiver and in Postgres
+ *               (all postgres processes, from /proc, so nothing else should run meanwhile): on a
+ *               2-core machine their sum is what bounds the rate.
  *   latency     events at a fixed RATE per second for LATENCY_SECONDS; for each delivery, the time
  *               from its row entering the outbox to its ack (p50, p99, max).
  *
@@ -12,7 +15,7 @@
  * Every store runs as the adapter is: the SQL outboxes ack a batch of deliveries with `ackMany` (one
  * statement in Postgres, one transaction in SQLite).
  * The receiver is a plain node:http server in a child process answering 204.
- * Env: EVENTS (default 20000), ROUNDS (3), RATE (1000), LATENCY_SECONDS (10), CONCURRENCY (per endpoint,
+ * Env: EVENTS (default 20000), ROUNDS (3), RATE (1000), LATENCY_SECONDS (10; 0 skips it), CONCURRENCY (per endpoint,
  * default 10), MAX_IN_FLIGHT (plugin default), PG_POOL (10), SESSIONS (10), STORES (comma-separated names,
  * default all).
  */
@@ -27,6 +30,7 @@ import { WEBHOOK_DELIVERY_CHANNEL, webhooks, type WebhookDeliveryMessage } from 
 import { createPostgresStorage } from '../src/storage/postgres/index.js'
 import { createSqliteStorage } from '../src/storage/sqlite/index.js'
 import { createMockSocketFactory } from '../src/testing/index.js'
+import { pidTicks, postgresTicks, TICK_US } from './proc-cpu.js'
 
 const EVENTS = Number(process.env.EVENTS ?? 20_000)
 const RATE = Number(process.env.RATE ?? 1_000)
@@ -44,7 +48,12 @@ server.keepAliveTimeout = 60000
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'))
 `
 
-async function startReceiver(): Promise<{ url: string; child: ChildProcess }> {
+interface Receiver {
+  url: string
+  child: ChildProcess
+}
+
+async function startReceiver(): Promise<Receiver> {
   const child = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())))
   return { url: `http://127.0.0.1:${port}/hook`, child }
@@ -108,8 +117,17 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string): P
   }
 }
 
-async function throughput(open: () => Promise<StorageAdapter>, url: string): Promise<number> {
-  const run = await setup(await open(), url)
+interface Throughput {
+  rate: number
+  /** CPU per delivery, µs: this process, the receiver, every postgres process. */
+  cpu: { self: number; receiver: number; postgres: number }
+}
+
+async function throughput(open: () => Promise<StorageAdapter>, receiver: Receiver): Promise<Throughput> {
+  const run = await setup(await open(), receiver.url)
+  const self = process.cpuUsage()
+  const receiverTicks = pidTicks(receiver.child.pid!)
+  const pgTicks = postgresTicks()
   const started = performance.now()
   // Produce in slices so the event loop also runs deliveries meanwhile, as it would in a server.
   for (let i = 0; i < EVENTS; i++) {
@@ -118,8 +136,14 @@ async function throughput(open: () => Promise<StorageAdapter>, url: string): Pro
   }
   await waitFor(() => run.delivered() >= EVENTS, 300_000, 'throughput deliveries')
   const seconds = (performance.now() - started) / 1000
+  const used = process.cpuUsage(self)
+  const cpu = {
+    self: (used.user + used.system) / EVENTS,
+    receiver: ((pidTicks(receiver.child.pid!) - receiverTicks) * TICK_US) / EVENTS,
+    postgres: ((postgresTicks() - pgTicks) * TICK_US) / EVENTS,
+  }
   await run.stop()
-  return EVENTS / seconds
+  return { rate: EVENTS / seconds, cpu }
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
@@ -163,19 +187,24 @@ async function main() {
   }
   console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB`)
   console.log(`EVENTS=${EVENTS} ROUNDS=${ROUNDS} RATE=${RATE}/s LATENCY_SECONDS=${LATENCY_SECONDS} CONCURRENCY=${CONCURRENCY} MAX_IN_FLIGHT=${process.env.MAX_IN_FLIGHT ?? 'default'} PG_POOL=${PG_POOL} sessions=${SESSIONS}\n`)
-  console.log('| store | deliveries/s, median (min-max) | p50 ms | p99 ms | max ms (at RATE/s) |')
-  console.log('|---|---|---|---|---|')
+  console.log('| store | deliveries/s, median (min-max) | CPU µs per delivery: this process / receiver / postgres | p50 ms | p99 ms | max ms (at RATE/s) |')
+  console.log('|---|---|---|---|---|---|')
   const only = process.env.STORES?.split(',')
   try {
     for (const [name, open] of stores.filter(([name]) => !only || only.includes(name))) {
       // Rounds, each on a fresh store: a 2-core machine shared with the receiver and the database
       // varies from run to run, so the median is reported with the range.
-      const rates: number[] = []
-      for (let round = 0; round < ROUNDS; round++) rates.push(await throughput(open, receiver.url))
-      rates.sort((a, b) => a - b)
-      const lat = await latency(open, receiver.url)
+      const rounds: Throughput[] = []
+      for (let round = 0; round < ROUNDS; round++) rounds.push(await throughput(open, receiver))
+      const sorted = (pick: (r: Throughput) => number) => rounds.map(pick).sort((a, b) => a - b)
+      const rates = sorted((r) => r.rate)
+      const lat = LATENCY_SECONDS > 0 ? await latency(open, receiver.url) : null
       const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
-      console.log(`| ${name} | ${fmt(rates[Math.floor(rates.length / 2)]!)} (${fmt(rates[0]!)}-${fmt(rates.at(-1)!)}) | ${lat.p50} | ${lat.p99} | ${lat.max} |`)
+      const median = (values: number[]) => fmt(values[Math.floor(values.length / 2)]!)
+      const cpu = [sorted((r) => r.cpu.self), sorted((r) => r.cpu.receiver), name === 'postgres' ? sorted((r) => r.cpu.postgres) : null]
+      console.log(
+        `| ${name} | ${median(rates)} (${fmt(rates[0]!)}-${fmt(rates.at(-1)!)}) | ${cpu.map((values) => (values ? median(values) : '-')).join(' / ')} | ${lat ? `${lat.p50} | ${lat.p99} | ${lat.max}` : '- | - | -'} |`,
+      )
     }
   } finally {
     receiver.child.kill()
