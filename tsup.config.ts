@@ -21,7 +21,7 @@ export default defineConfig({
   platform: 'node',
   splitting: true,
   treeshake: true,
-  // Optional peers and Baileys are resolved from the user's install, never bundled.
+  // Optional peers, dependencies and Baileys are resolved from the user's install, never bundled.
   external: [
     '@whiskeysockets/baileys',
     'pg',

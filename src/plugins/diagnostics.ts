@@ -27,6 +27,8 @@ export interface WebhookDeliveryMessage {
   durationMs: number
   /** From the event entering the outbox to this outcome. */
   latencyMs: number
+  /** With `retry`: when the next attempt is due (ms since the epoch). */
+  nextAttemptAt?: number
 }
 
 export const webhookDeliveryChannel = channel(WEBHOOK_DELIVERY_CHANNEL)

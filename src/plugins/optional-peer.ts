@@ -1,7 +1,7 @@
 import { PluginError } from '../errors.js'
 
 /**
- * Loads an optional peer of a plugin on first use (prom-client, proxy agents, undici), so nothing
+ * Loads an optional peer of a plugin on first use (prom-client, proxy agents), so nothing
  * loads it for users who do not need it. `importer` must be a literal `() => import('name')` so the
  * bundler keeps the package external. A missing package is a `DRIVER_MISSING` error that says what
  * to install.

@@ -55,6 +55,22 @@ describe('webhooks: delivery', () => {
     expect(request!.body).not.toContain(SECRET)
   })
 
+  it('sends the URL’s user and password as Basic auth, unless the endpoint sets its own Authorization, and the query string as given', async () => {
+    const r = await receiver()
+    const withUser = r.url.replace('http://', 'http://hook%40user:p%3Ass@') + '?token=t1'
+    const h = await withWebhooks({
+      endpoints: [
+        { id: 'url-auth', url: withUser, events: ['session.created'] },
+        { id: 'own-auth', url: withUser, events: ['session.created'], headers: { AUTHORIZATION: 'Bearer own' } },
+      ],
+    })
+    await h.manager.create({ name: 'auth' })
+    await r.waitFor(2)
+    const authorizations = r.requests.map((request) => request.headers.authorization).sort()
+    expect(authorizations).toEqual([`Basic ${Buffer.from('hook@user:p:ss').toString('base64')}`, 'Bearer own'])
+    expect(r.requests.map((request) => request.url)).toEqual([new URL(r.url).pathname + '?token=t1', new URL(r.url).pathname + '?token=t1'])
+  })
+
   it('serializes bytes as BufferJSON base64 and Long numbers as numbers, deterministically', async () => {
     const r = await receiver()
     const h = await withWebhooks({ endpoints: [{ url: r.url, events: ['messages.upsert'] }] })

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { Agent as HttpAgent } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { Dispatcher } from 'undici'
+import { Agent, buildConnector, ProxyAgent, type Dispatcher } from 'undici'
 import { loadPeer } from '../optional-peer.js'
 import type { ResolvedProxy } from './config.js'
 
@@ -52,7 +52,6 @@ async function openTunnel(agent: TunnelAgent, proxy: ResolvedProxy, host: string
 }
 
 export async function createProxyAgents(proxy: ResolvedProxy): Promise<ProxyAgents> {
-  const undici = await loadPeer('proxy', 'undici', () => import('undici'))
   let agent: TunnelAgent
   let dispatcher: Dispatcher
   if (proxy.isSocks) {
@@ -60,8 +59,8 @@ export async function createProxyAgents(proxy: ResolvedProxy): Promise<ProxyAgen
     agent = new SocksProxyAgent(proxy.url) as unknown as TunnelAgent
     // undici has no SOCKS4 support (and SOCKS5 only as experimental): its connections are opened
     // through the same SOCKS agent, then TLS is added by undici's own connector when needed.
-    const tls = undici.buildConnector({})
-    dispatcher = new undici.Agent({
+    const tls = buildConnector({})
+    dispatcher = new Agent({
       connect(options, callback) {
         const https = options.protocol === 'https:'
         const port = Number(options.port) || (https ? 443 : 80)
@@ -74,7 +73,7 @@ export async function createProxyAgents(proxy: ResolvedProxy): Promise<ProxyAgen
   } else {
     const { HttpsProxyAgent } = await loadPeer('proxy', 'https-proxy-agent', () => import('https-proxy-agent'))
     agent = new HttpsProxyAgent(proxy.url) as unknown as TunnelAgent
-    dispatcher = new undici.ProxyAgent({ uri: proxy.url })
+    dispatcher = new ProxyAgent({ uri: proxy.url })
   }
   return {
     agent,

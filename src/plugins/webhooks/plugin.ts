@@ -7,7 +7,7 @@ import type { Plugin, PluginContext } from '../types.js'
 import { createWebhooksApi } from './api.js'
 import { resolveEndpoints, type ResolvedEndpoint } from './endpoint.js'
 import { BatchWriter } from './batch.js'
-import { AgentPool, attempt } from './http.js'
+import { attempt, ConnectionPools } from './http.js'
 import { assertPublicHost, guardedLookup } from '../../util/network.js'
 import { resolveWebhooksOptions, type ResolvedWebhooksOptions, type WebhooksOptions } from './options.js'
 import { buildBody, serializeData } from './payload.js'
@@ -55,7 +55,7 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
       if (settings.blockPrivateNetworks) await assertPublic(settings.globals, 'endpoints', settings)
       const registry = new EndpointRegistry(settings.globals, ctx.manager, settings.defaults, ctx.logger)
       const lookup = settings.blockPrivateNetworks ? guardedLookup(settings.lookup) : settings.lookup
-      const agents = new AgentPool(lookup)
+      const pools = new ConnectionPools(lookup)
 
       const route = (item: OutboxItem): Route | null => {
         const target = decodeTarget(item.target, item.sessionId)
@@ -77,7 +77,7 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
           'x-wafleet-timestamp': String(timestamp),
           ...(endpoint.secret ? { 'x-wafleet-signature': signWebhook(endpoint.secret, timestamp, body) } : {}),
         }
-        return attempt({ url: endpoint.url, headers, body, timeoutMs: endpoint.timeoutMs }, agents.get(lane, endpoint.url, endpoint.concurrency), settings.blockPrivateNetworks)
+        return attempt({ url: endpoint.url, headers, body, timeoutMs: endpoint.timeoutMs }, pools.get(lane, endpoint.url, endpoint.concurrency), settings.blockPrivateNetworks)
       }
 
       const observe = (outcome: DeliveryOutcome) => {
@@ -95,6 +95,7 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
           status: outcome.status,
           durationMs: outcome.durationMs,
           latencyMs: Math.max(0, Date.now() - outcome.item.createdAt),
+          ...(outcome.nextAttemptAt === undefined ? {} : { nextAttemptAt: outcome.nextAttemptAt }),
         }
         webhookDeliveryChannel.publish(message)
       }
@@ -165,7 +166,7 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
         clearInterval(purge)
         await enqueuer.idle()
         await worker.stop()
-        agents.destroy()
+        await pools.close()
       }
     },
   }

@@ -21,6 +21,8 @@ export interface DeliveryOutcome {
   status: number | undefined
   error: string | undefined
   durationMs: number
+  /** With `retry`: when the next attempt is due. */
+  nextAttemptAt?: number
 }
 
 export interface WorkerOptions {
@@ -316,7 +318,7 @@ export class DeliveryWorker {
               const attempt = item.attempts + made
               const retryAt = nextAttemptAt(endpoint, attempt, failure)
               if (retryAt === null || !this.fitsClaim(claimed, retryAt)) throw new LeaveClaim(retryAt)
-              this.report(item, endpoint, 'retry', attempt, failure, performance.now() - started)
+              this.report(item, endpoint, 'retry', attempt, failure, performance.now() - started, retryAt)
               await wait(retryAt - Date.now(), this.aborter.signal, retryAt)
             },
           },
@@ -361,6 +363,7 @@ export class DeliveryWorker {
     const { outbox, logger } = this.deps
     const attempt = item.attempts + made
     let outcome: DeliveryResult = 'delivered'
+    let retryScheduled: number | undefined
     try {
       if (result.ok) {
         // Batched when the claim made one attempt (nearly always); a count above one goes alone.
@@ -369,6 +372,7 @@ export class DeliveryWorker {
         const retryAt = leave ? leave.retryAt : endpoint && nextAttemptAt(endpoint, attempt, result)
         if (retryAt !== null) {
           outcome = 'retry'
+          retryScheduled = retryAt
           await outbox.fail(item.id, this.workerId, result.error, retryAt, made)
           this.wakeAt(retryAt)
         } else {
@@ -383,10 +387,18 @@ export class DeliveryWorker {
     } finally {
       this.held.delete(item.id)
     }
-    this.report(item, endpoint, outcome, attempt, result, durationMs)
+    this.report(item, endpoint, outcome, attempt, result, durationMs, retryScheduled)
   }
 
-  private report(item: OutboxItem, endpoint: ResolvedEndpoint | null, result: DeliveryResult, attempt: number, attemptResult: AttemptResult, durationMs: number): void {
+  private report(
+    item: OutboxItem,
+    endpoint: ResolvedEndpoint | null,
+    result: DeliveryResult,
+    attempt: number,
+    attemptResult: AttemptResult,
+    durationMs: number,
+    nextAttemptAt?: number,
+  ): void {
     this.deps.observe({
       item,
       endpoint,
@@ -395,6 +407,7 @@ export class DeliveryWorker {
       status: 'status' in attemptResult ? attemptResult.status : undefined,
       error: attemptResult.ok ? undefined : attemptResult.error,
       durationMs,
+      ...(nextAttemptAt === undefined ? {} : { nextAttemptAt }),
     })
   }
 
