@@ -44,6 +44,8 @@ export interface MemoryBacking {
   readonly keys: Map<string, Map<string, Map<string, Uint8Array>>>
   readonly messages: Map<string, Map<string, StoredMessage>>
   readonly outbox: Map<string, ClaimedOutboxItem>
+  /** Ids of the pending outbox items: claims look at these only, not at every delivered one kept. */
+  readonly outboxPending: Set<string>
   readonly leases: Map<string, Lease>
   outboxSeq: number
 }
@@ -56,6 +58,7 @@ export function createMemoryBacking(): MemoryBacking {
     keys: new Map(),
     messages: new Map(),
     outbox: new Map(),
+    outboxPending: new Set(),
     leases: new Map(),
     outboxSeq: 0,
   }
@@ -180,7 +183,11 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         data.keys.delete(id)
         data.messages.delete(id)
         data.leases.delete(id)
-        for (const [itemId, item] of data.outbox) if (item.sessionId === id) data.outbox.delete(itemId)
+        for (const [itemId, item] of data.outbox) {
+          if (item.sessionId !== id) continue
+          data.outbox.delete(itemId)
+          data.outboxPending.delete(itemId)
+        }
         return true
       }),
   }
@@ -285,6 +292,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     const item = claimedItem(id, workerId)
     if (!item) return
     item.status = 'delivered'
+    data.outboxPending.delete(id)
     item.attempts += attempts
     item.claimedBy = null
     item.lastError = null
@@ -317,14 +325,16 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
             claimedUntil: 0,
             seq: ++data.outboxSeq,
           })
+          data.outboxPending.add(item.id)
         }
       }),
 
     claim: (workerId, limit, visibilityMs) =>
       run('outbox.claim', () => {
         const now = Date.now()
-        const due = [...data.outbox.values()]
-          .filter((i) => i.status === 'pending' && i.availableAt <= now && (i.claimedBy === null || i.claimedUntil <= now))
+        const due = [...data.outboxPending]
+          .map((id) => data.outbox.get(id)!)
+          .filter((i) => i.availableAt <= now && (i.claimedBy === null || i.claimedUntil <= now))
           .sort((a, b) => a.availableAt - b.availableAt || a.seq - b.seq)
           .slice(0, limit)
         for (const item of due) {
@@ -349,8 +359,10 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         item.lastError = error
         item.claimedBy = null
         item.updatedAt = Date.now()
-        if (retryAt === null) item.status = 'dead'
-        else item.availableAt = retryAt
+        if (retryAt === null) {
+          item.status = 'dead'
+          data.outboxPending.delete(id)
+        } else item.availableAt = retryAt
       }),
 
     list: (query = {}) =>
@@ -375,6 +387,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
           const item = data.outbox.get(id)
           if (!item || item.status !== 'dead') continue
           Object.assign(item, { status: 'pending', attempts: 0, availableAt: now, claimedBy: null, updatedAt: now })
+          data.outboxPending.add(id)
           moved++
         }
         return moved
