@@ -299,35 +299,42 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     item.updatedAt = Date.now()
   }
 
+  /** Inserts the items whose id is new, claimed by `claimedBy` when given; returns their ids. */
+  const insertItems = (items: NewOutboxItem[], claimedBy: string | null, visibilityMs: number): string[] => {
+    const now = Date.now()
+    for (const item of items) assertBytes(item.payload, `outbox ${item.id}`)
+    for (const item of items) {
+      if (item.sessionId !== null) requireSession(item.sessionId)
+    }
+    const inserted: string[] = []
+    for (const item of items) {
+      if (data.outbox.has(item.id)) continue
+      data.outbox.set(item.id, {
+        id: item.id,
+        sessionId: item.sessionId,
+        target: item.target,
+        event: item.event,
+        payload: copyBytes(item.payload),
+        status: 'pending',
+        attempts: 0,
+        lastError: null,
+        availableAt: item.availableAt ?? now,
+        createdAt: now,
+        updatedAt: now,
+        claimedBy,
+        claimedUntil: claimedBy === null ? 0 : now + visibilityMs,
+        seq: ++data.outboxSeq,
+      })
+      data.outboxPending.add(item.id)
+      inserted.push(item.id)
+    }
+    return inserted
+  }
+
   const outbox: OutboxRepository = {
-    enqueue: (items: NewOutboxItem[]) =>
-      run('outbox.enqueue', () => {
-        const now = Date.now()
-        for (const item of items) assertBytes(item.payload, `outbox ${item.id}`)
-        for (const item of items) {
-          if (item.sessionId !== null) requireSession(item.sessionId)
-        }
-        for (const item of items) {
-          if (data.outbox.has(item.id)) continue
-          data.outbox.set(item.id, {
-            id: item.id,
-            sessionId: item.sessionId,
-            target: item.target,
-            event: item.event,
-            payload: copyBytes(item.payload),
-            status: 'pending',
-            attempts: 0,
-            lastError: null,
-            availableAt: item.availableAt ?? now,
-            createdAt: now,
-            updatedAt: now,
-            claimedBy: null,
-            claimedUntil: 0,
-            seq: ++data.outboxSeq,
-          })
-          data.outboxPending.add(item.id)
-        }
-      }),
+    enqueue: (items: NewOutboxItem[]) => run('outbox.enqueue', () => void insertItems(items, null, 0)),
+
+    enqueueClaimed: (items, workerId, visibilityMs) => run('outbox.enqueueClaimed', () => insertItems(items, workerId, visibilityMs)),
 
     claim: (workerId, limit, visibilityMs) =>
       run('outbox.claim', () => {

@@ -231,6 +231,13 @@ export interface NewOutboxItem {
 /** Durable queue for webhook deliveries. */
 export interface OutboxRepository {
   enqueue(items: NewOutboxItem[]): Promise<void>
+  /**
+   * Optional: `enqueue`, with each new item claimed by `workerId` for `visibilityMs` in the same
+   * write, as if `claim` had returned it. Resolves to the ids it inserted, so claimed (an id that
+   * existed is left as it was, and not claimed). The webhooks worker hands fresh events to itself
+   * this way when it has room and nothing else is due: no claim round trip, one row update less.
+   */
+  enqueueClaimed?(items: NewOutboxItem[], workerId: string, visibilityMs: number): Promise<string[]>
   /** Claims up to `limit` due pending items not claimed by someone else (or whose claim expired). */
   claim(workerId: string, limit: number, visibilityMs: number): Promise<OutboxItem[]>
   /**

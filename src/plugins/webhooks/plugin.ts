@@ -113,9 +113,31 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
         send,
         observe,
       })
+      // Fresh events go straight to the worker, claimed in the insert, when it has room and nothing
+      // older is due; otherwise they are enqueued and the worker is kicked (before the next write,
+      // so a later batch can never be handed over ahead of this one).
+      const store = async (items: NewOutboxItem[]): Promise<void> => {
+        const claimedAt = outbox.enqueueClaimed ? worker.reserve(items.length) : null
+        if (claimedAt === null) {
+          await outbox.enqueue(items)
+          worker.kick()
+          return
+        }
+        let inserted: Set<string>
+        try {
+          inserted = new Set(await outbox.enqueueClaimed!(items, worker.workerId, settings.visibilityTimeoutMs))
+        } catch (error) {
+          worker.unreserve(items.length)
+          throw error
+        }
+        const claimed = items
+          .filter((item) => inserted.has(item.id))
+          .map((item): OutboxItem => ({ ...item, status: 'pending', attempts: 0, lastError: null, availableAt: claimedAt, createdAt: claimedAt, updatedAt: claimedAt }))
+        worker.adopt(claimed, items.length, claimedAt)
+      }
       const enqueuer = new BatchWriter<NewOutboxItem[]>({
-        writeMany: (groups) => outbox.enqueue(groups.flat()),
-        writeOne: (items) => outbox.enqueue(items),
+        writeMany: (groups) => store(groups.flat()),
+        writeOne: store,
         size: (items) => items.length,
         maxBatch: MAX_ENQUEUE_BATCH,
       })
@@ -147,7 +169,6 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
         })
         try {
           await enqueuer.write(items)
-          worker.kick()
         } catch (error) {
           throw error instanceof WafleetError
             ? error

@@ -120,6 +120,8 @@ export class DeliveryWorker {
   private readonly lanes = new Map<string, Lane>()
   /** Ids claimed by this worker and not finished: a re-claim of one (its claim refreshed) is not a second delivery. */
   private readonly held = new Set<string>()
+  /** Room promised to fresh items being stored already claimed (`reserve`), not yet adopted. */
+  private reserved = 0
   private pumping = false
   private again = false
   /** The last claim filled its request: more items are probably due. */
@@ -182,7 +184,31 @@ export class DeliveryWorker {
   }
 
   private get buffered(): number {
-    return this.held.size
+    return this.held.size + this.reserved
+  }
+
+  /**
+   * Room for `count` fresh items the caller is about to store already claimed by this worker
+   * (`outbox.enqueueClaimed`), so that they skip the claim. Only when nothing else is known to be
+   * due (the last claim came back short and none is under way): fresh items never overtake rows
+   * waiting in the outbox. Returns the claim's start, for `adopt`, or null: enqueue them, then kick.
+   */
+  reserve(count: number): number | null {
+    if (this.stopped || this.pumping || this.more || this.buffered + count > this.deps.options.maxBuffered) return null
+    this.reserved += count
+    return Date.now()
+  }
+
+  /** Gives back room reserved for `count` items that were not stored. */
+  unreserve(count: number): void {
+    this.reserved -= count
+  }
+
+  /** The `count` reserved items are stored; `items` are those inserted, so claimed by this worker. */
+  adopt(items: OutboxItem[], count: number, claimedAt: number): void {
+    this.reserved -= count
+    if (this.stopped) return // they stay claimed and come back after the visibility timeout
+    for (const item of items) this.dispatch(item, claimedAt)
   }
 
   private async pump(): Promise<void> {

@@ -1,8 +1,9 @@
 import { sessionNotFound } from '../contract-errors.js'
 import { outboxFromRow, OUTBOX_COLUMNS, outboxListLimit, type OutboxRow } from '../sql/outbox-rows.js'
 import { assertBytes } from '../records.js'
-import type { OutboxRepository } from '../types.js'
+import type { NewOutboxItem, OutboxRepository } from '../types.js'
 import { packBytes, unpackSql } from './bytes-param.js'
+import type { PgPoolLike } from './pg-types.js'
 import { FOREIGN_KEY_VIOLATION, NOW_MS, pgErrorCode, type PgContext } from './context.js'
 
 /**
@@ -27,45 +28,54 @@ export function createPgOutbox(ctx: PgContext): OutboxRepository {
       )
     })
 
+  /** Inserts the items whose id is new, claimed by `claimedBy` when given; returns their ids. */
+  const insertItems = async (db: PgPoolLike, items: NewOutboxItem[], claimedBy: string | null, visibilityMs: number): Promise<string[]> => {
+    for (const item of items) assertBytes(item.payload, `outbox ${item.id}`)
+    if (items.length === 0) return []
+    const packed = packBytes(items.map((i) => i.payload))
+    try {
+      // DO NOTHING: enqueuing an id that exists (even twice in this batch) keeps the first one.
+      const result = await query<{ id: string }>(
+        db,
+        `INSERT INTO ${t.outbox} (id, session_id, target, event, payload, status, attempts, available_at, created_at, updated_at, claimed_by, claimed_until)
+          SELECT u.id, u.session_id, u.target, u.event, ${unpackSql('$5', 'u.o', 'u.l')}, 'pending', 0, coalesce(u.available_at, ${NOW_MS}), ${NOW_MS}, ${NOW_MS},
+            $9::text, CASE WHEN $9::text IS NULL THEN NULL ELSE ${NOW_MS} + $10::bigint END
+          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::integer[], $7::integer[], $8::bigint[]) WITH ORDINALITY
+            AS u(id, session_id, target, event, o, l, available_at, ord)
+          ORDER BY u.ord
+          ON CONFLICT (id) DO NOTHING
+          RETURNING id`,
+        [
+          items.map((i) => i.id),
+          items.map((i) => i.sessionId),
+          items.map((i) => i.target),
+          items.map((i) => i.event),
+          packed.blob,
+          packed.offsets,
+          packed.lengths,
+          items.map((i) => (i.availableAt === undefined ? null : Math.trunc(i.availableAt))),
+          claimedBy,
+          Math.trunc(visibilityMs),
+        ],
+        'outbox_enqueue',
+      )
+      return result.rows.map((row) => row.id)
+    } catch (error) {
+      if (pgErrorCode(error) === FOREIGN_KEY_VIOLATION) {
+        // Name the session that is missing (the batch may reference several).
+        const wanted = [...new Set(items.flatMap((i) => (i.sessionId === null ? [] : [i.sessionId])))]
+        const found = await query<{ id: string }>(db, `SELECT id FROM ${t.sessions} WHERE id = ANY($1::text[])`, [wanted])
+        const present = new Set(found.rows.map((r) => r.id))
+        throw sessionNotFound(wanted.find((id) => !present.has(id)) ?? wanted[0]!)
+      }
+      throw error
+    }
+  }
+
   return {
-    enqueue: (items) =>
-      lifecycle.use('outbox.enqueue', async (db) => {
-        for (const item of items) assertBytes(item.payload, `outbox ${item.id}`)
-        if (items.length === 0) return
-        const packed = packBytes(items.map((i) => i.payload))
-        try {
-          // DO NOTHING: enqueuing an id that exists (even twice in this batch) keeps the first one.
-          await query(
-            db,
-            `INSERT INTO ${t.outbox} (id, session_id, target, event, payload, status, attempts, available_at, created_at, updated_at)
-              SELECT u.id, u.session_id, u.target, u.event, ${unpackSql('$5', 'u.o', 'u.l')}, 'pending', 0, coalesce(u.available_at, ${NOW_MS}), ${NOW_MS}, ${NOW_MS}
-              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::integer[], $7::integer[], $8::bigint[]) WITH ORDINALITY
-                AS u(id, session_id, target, event, o, l, available_at, ord)
-              ORDER BY u.ord
-              ON CONFLICT (id) DO NOTHING`,
-            [
-              items.map((i) => i.id),
-              items.map((i) => i.sessionId),
-              items.map((i) => i.target),
-              items.map((i) => i.event),
-              packed.blob,
-              packed.offsets,
-              packed.lengths,
-              items.map((i) => (i.availableAt === undefined ? null : Math.trunc(i.availableAt))),
-            ],
-            'outbox_enqueue',
-          )
-        } catch (error) {
-          if (pgErrorCode(error) === FOREIGN_KEY_VIOLATION) {
-            // Name the session that is missing (the batch may reference several).
-            const wanted = [...new Set(items.flatMap((i) => (i.sessionId === null ? [] : [i.sessionId])))]
-            const found = await query<{ id: string }>(db, `SELECT id FROM ${t.sessions} WHERE id = ANY($1::text[])`, [wanted])
-            const present = new Set(found.rows.map((r) => r.id))
-            throw sessionNotFound(wanted.find((id) => !present.has(id)) ?? wanted[0]!)
-          }
-          throw error
-        }
-      }),
+    enqueue: (items) => lifecycle.use('outbox.enqueue', async (db) => void (await insertItems(db, items, null, 0))),
+
+    enqueueClaimed: (items, workerId, visibilityMs) => lifecycle.use('outbox.enqueueClaimed', (db) => insertItems(db, items, workerId, visibilityMs)),
 
     claim: (workerId, limit, visibilityMs) =>
       lifecycle.use('outbox.claim', async (db) => {

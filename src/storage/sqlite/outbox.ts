@@ -1,7 +1,7 @@
 import { assertBytes } from '../records.js'
 import { sessionNotFound } from '../contract-errors.js'
 import { outboxFromRow, OUTBOX_COLUMNS, outboxListLimit, type OutboxRow } from '../sql/outbox-rows.js'
-import type { OutboxRepository } from '../types.js'
+import type { NewOutboxItem, OutboxRepository } from '../types.js'
 import type { SqliteContext, SqliteHandle } from './context.js'
 
 /**
@@ -19,22 +19,32 @@ export function createSqliteOutbox(ctx: SqliteContext): OutboxRepository {
     const now = Date.now()
     for (const id of ids) ack.run(attempts, now, id, workerId)
   }
+  /** Inserts the items whose id is new, claimed by `claimedBy` when given; returns their ids. */
+  const insertItems = (h: SqliteHandle, items: NewOutboxItem[], claimedBy: string | null, visibilityMs: number): string[] => {
+    for (const item of items) assertBytes(item.payload, `outbox ${item.id}`)
+    const now = Date.now()
+    const claimedUntil = claimedBy === null ? null : now + Math.trunc(visibilityMs)
+    return h.write(() => {
+      const exists = h.stmt(`SELECT 1 FROM ${t.sessions} WHERE id = ?`)
+      for (const item of items) if (item.sessionId !== null && !exists.get(item.sessionId)) throw sessionNotFound(item.sessionId)
+      // OR IGNORE: enqueuing an id that exists (even twice in this batch) keeps the first one.
+      const insert = h.stmt(
+        `INSERT OR IGNORE INTO ${t.outbox} (id, session_id, target, event, payload, status, attempts, available_at, created_at, updated_at, claimed_by, claimed_until)
+          VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)`,
+      )
+      const inserted: string[] = []
+      for (const i of items) {
+        const result = insert.run(i.id, i.sessionId, i.target, i.event, i.payload, Math.trunc(i.availableAt ?? now), now, now, claimedBy, claimedUntil)
+        if (Number(result.changes) > 0) inserted.push(i.id)
+      }
+      return inserted
+    })
+  }
+
   return {
-    enqueue: (items) =>
-      lifecycle.use('outbox.enqueue', (h) => {
-        for (const item of items) assertBytes(item.payload, `outbox ${item.id}`)
-        const now = Date.now()
-        h.write(() => {
-          const exists = h.stmt(`SELECT 1 FROM ${t.sessions} WHERE id = ?`)
-          for (const item of items) if (item.sessionId !== null && !exists.get(item.sessionId)) throw sessionNotFound(item.sessionId)
-          // OR IGNORE: enqueuing an id that exists (even twice in this batch) keeps the first one.
-          const insert = h.stmt(
-            `INSERT OR IGNORE INTO ${t.outbox} (id, session_id, target, event, payload, status, attempts, available_at, created_at, updated_at)
-              VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
-          )
-          for (const i of items) insert.run(i.id, i.sessionId, i.target, i.event, i.payload, Math.trunc(i.availableAt ?? now), now, now)
-        })
-      }),
+    enqueue: (items) => lifecycle.use('outbox.enqueue', (h) => void insertItems(h, items, null, 0)),
+
+    enqueueClaimed: (items, workerId, visibilityMs) => lifecycle.use('outbox.enqueueClaimed', (h) => insertItems(h, items, workerId, visibilityMs)),
 
     claim: (workerId, limit, visibilityMs) =>
       lifecycle.use('outbox.claim', (h) =>

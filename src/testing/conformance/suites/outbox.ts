@@ -101,6 +101,39 @@ export function outboxTests(h: Harness): void {
   )
 
   it(
+    'outbox: enqueueClaimed (optional) stores items already claimed by the worker, and returns the ids it inserted',
+    async ({ storage, session, tenant }) => {
+      const outbox = storage.outbox!
+      if (!outbox.enqueueClaimed) return // optional: workers enqueue, then claim
+      const s = await session()
+      const [old, fresh, short] = [`${tenant}-old`, `${tenant}-fresh`, `${tenant}-short`]
+      await outbox.enqueue([item(tenant, 0, null, { id: old })])
+      // An existing id is kept as it was (pending, unclaimed) and is not in the answer.
+      expect(await outbox.enqueueClaimed([item(tenant, 1, s.id, { id: fresh }), item(tenant, 2, null, { id: old })], 'w1', 60_000)).toEqual([fresh])
+      expect(await outbox.enqueueClaimed([item(tenant, 3, null, { id: short })], 'w1', 200)).toEqual([short])
+      expect(await outbox.enqueueClaimed([], 'w1', 60_000)).toEqual([])
+      // Claimed by w1: another worker gets only the old item, and w1's ack and fail apply.
+      expect((await outbox.claim('w2', 10, 60_000)).map((i) => i.id)).toEqual([old])
+      const [stored] = (await outbox.list({ sessionId: s.id })).filter((i) => i.id === fresh)
+      expect({ status: stored!.status, attempts: stored!.attempts, sessionId: stored!.sessionId, payload: hex(stored!.payload) }).toEqual({
+        status: 'pending',
+        attempts: 0,
+        sessionId: s.id,
+        payload: hex(bytes(30, 1)),
+      })
+      await outbox.ack(fresh, 'w2')
+      expect((await outbox.list({ status: 'delivered' })).map((i) => i.id)).not.toContain(fresh)
+      await outbox.ack(fresh, 'w1')
+      expect((await outbox.list({ status: 'delivered' })).map((i) => i.id)).toContain(fresh)
+      // Its claim expires like any claim: then another worker takes it.
+      await sleep(400)
+      expect((await outbox.claim('w2', 10, 60_000)).map((i) => i.id)).toEqual([short])
+      await expect(outbox.enqueueClaimed([item(tenant, 4, 'no-such-session')], 'w1', 60_000)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' })
+    },
+    when,
+  )
+
+  it(
     'outbox: fail reschedules at retryAt, or dead-letters with null; redrive brings dead items back',
     async ({ storage, tenant }) => {
       const [later, soon] = [`${tenant}-later`, `${tenant}-soon`]
