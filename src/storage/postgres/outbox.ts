@@ -43,8 +43,7 @@ export function createPgOutbox(ctx: PgContext): OutboxRepository {
           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::integer[], $7::integer[], $8::bigint[]) WITH ORDINALITY
             AS u(id, session_id, target, event, o, l, available_at, ord)
           ORDER BY u.ord
-          ON CONFLICT (id) DO NOTHING
-          RETURNING id`,
+          ON CONFLICT (id) DO NOTHING${claimedBy === null ? '' : ' RETURNING id'}`,
         [
           items.map((i) => i.id),
           items.map((i) => i.sessionId),
@@ -57,7 +56,8 @@ export function createPgOutbox(ctx: PgContext): OutboxRepository {
           claimedBy,
           Math.trunc(visibilityMs),
         ],
-        'outbox_enqueue',
+        // A plain enqueue (the path of a backlog) needs no ids back.
+        claimedBy === null ? 'outbox_enqueue' : 'outbox_enqueue_claimed',
       )
       return result.rows.map((row) => row.id)
     } catch (error) {
