@@ -10,6 +10,12 @@ import { FOREIGN_KEY_VIOLATION, NOW_MS, pgErrorCode, type PgContext } from './co
  * Durable webhook queue. Claims take rows with `FOR UPDATE SKIP LOCKED`, so concurrent workers (in one
  * process or many) never receive the same item, and never wait on each other. Claim expiry is judged
  * on the database clock; `availableAt`/`retryAt` are the caller's timestamps (ms since the epoch).
+ *
+ * Only pending rows are ever claimed, and every write that ends a claim clears `claimed_by`, so
+ * `claimed_by = worker` alone says a row is pending and ours. Acks and fails test nothing else on
+ * purpose: with `status = 'pending'` in its condition, the planner ANDs the id lookup with a scan
+ * of the whole due index (a partial index on that very predicate), so each ack cost time in
+ * proportion to the backlog (npm run bench:outbox).
  */
 export function createPgOutbox(ctx: PgContext): OutboxRepository {
   const { t, lifecycle, query } = ctx
@@ -22,7 +28,7 @@ export function createPgOutbox(ctx: PgContext): OutboxRepository {
       await query(
         db,
         `UPDATE ${t.outbox} SET status = 'delivered', attempts = attempts + $3::integer, last_error = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ${NOW_MS}
-          WHERE id = ANY($1::text[]) AND claimed_by = $2 AND status = 'pending'`,
+          WHERE id = ANY($1::text[]) AND claimed_by = $2`,
         [[...ids], workerId, attempts],
         'outbox_ack',
       )
@@ -105,7 +111,7 @@ export function createPgOutbox(ctx: PgContext): OutboxRepository {
           `UPDATE ${t.outbox} SET attempts = attempts + $5::integer, last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = ${NOW_MS},
               status = CASE WHEN $4::bigint IS NULL THEN 'dead' ELSE status END,
               available_at = coalesce($4::bigint, available_at)
-            WHERE id = $1 AND claimed_by = $2 AND status = 'pending'`,
+            WHERE id = $1 AND claimed_by = $2`,
           [id, workerId, error, retryAt === null ? null : Math.trunc(retryAt), attempts],
           'outbox_fail',
         )
