@@ -10,6 +10,7 @@ import {
   positionOf,
 } from './records.js'
 import { stageCommit } from './stage-commit.js'
+import { DueQueue } from './memory-due-queue.js'
 import type {
   AuthCommit,
   AuthRepository,
@@ -44,8 +45,8 @@ export interface MemoryBacking {
   readonly keys: Map<string, Map<string, Map<string, Uint8Array>>>
   readonly messages: Map<string, Map<string, StoredMessage>>
   readonly outbox: Map<string, ClaimedOutboxItem>
-  /** Ids of the pending outbox items: claims look at these only, not at every delivered one kept. */
-  readonly outboxPending: Set<string>
+  /** The pending outbox items: claims look at these only, not at every delivered one kept. */
+  readonly outboxPending: DueQueue<ClaimedOutboxItem>
   readonly leases: Map<string, Lease>
   outboxSeq: number
 }
@@ -58,7 +59,7 @@ export function createMemoryBacking(): MemoryBacking {
     keys: new Map(),
     messages: new Map(),
     outbox: new Map(),
-    outboxPending: new Set(),
+    outboxPending: new DueQueue(),
     leases: new Map(),
     outboxSeq: 0,
   }
@@ -325,7 +326,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         claimedUntil: claimedBy === null ? 0 : now + visibilityMs,
         seq: ++data.outboxSeq,
       })
-      data.outboxPending.add(item.id)
+      data.outboxPending.add(data.outbox.get(item.id)!)
       inserted.push(item.id)
     }
     return inserted
@@ -339,11 +340,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     claim: (workerId, limit, visibilityMs) =>
       run('outbox.claim', () => {
         const now = Date.now()
-        const due = [...data.outboxPending]
-          .map((id) => data.outbox.get(id)!)
-          .filter((i) => i.availableAt <= now && (i.claimedBy === null || i.claimedUntil <= now))
-          .sort((a, b) => a.availableAt - b.availableAt || a.seq - b.seq)
-          .slice(0, limit)
+        const due = data.outboxPending.due(now, limit, (i) => i.claimedBy === null || i.claimedUntil <= now)
         for (const item of due) {
           item.claimedBy = workerId
           item.claimedUntil = now + visibilityMs
@@ -366,10 +363,12 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         item.lastError = error
         item.claimedBy = null
         item.updatedAt = Date.now()
-        if (retryAt === null) {
-          item.status = 'dead'
-          data.outboxPending.delete(id)
-        } else item.availableAt = retryAt
+        data.outboxPending.delete(id)
+        if (retryAt === null) item.status = 'dead'
+        else {
+          item.availableAt = retryAt
+          data.outboxPending.add(item)
+        }
       }),
 
     list: (query = {}) =>
@@ -394,7 +393,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
           const item = data.outbox.get(id)
           if (!item || item.status !== 'dead') continue
           Object.assign(item, { status: 'pending', attempts: 0, availableAt: now, claimedBy: null, updatedAt: now })
-          data.outboxPending.add(id)
+          data.outboxPending.add(item)
           moved++
         }
         return moved
