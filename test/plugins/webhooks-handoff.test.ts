@@ -83,7 +83,7 @@ describe('webhooks worker: reserve', () => {
     await outbox.enqueue(Array.from({ length: 20 }, (_, i) => newItem(10 + i)))
     w.kick()
     await until(() => sent.length === 8, 'a full worker')
-    // One slot frees up: too little for a claim of its own (a quarter of a batch), but rows wait,
+    // One slot frees up: too little for a claim of its own (half the buffer), but rows wait,
     // so a fresh item must not take it ahead of them.
     answer()
     await until(async () => (await outbox.list({ status: 'delivered' })).length === 1, 'the first ack')
@@ -96,6 +96,25 @@ describe('webhooks worker: reserve', () => {
     await until(async () => (await outbox.list({ status: 'delivered' })).length === 22, 'every ack')
     await until(() => w.reserve(1) !== null, 'room for a fresh item')
     w.unreserve(1)
+    await w.stop()
+  })
+
+  it('claims a backlog in full batches, not a few rows each time some slots free up', async () => {
+    const { w, outbox, sent, answer } = worker()
+    const claim = vi.spyOn(outbox, 'claim')
+    await outbox.enqueue(Array.from({ length: 40 }, (_, i) => newItem(i)))
+    w.start()
+    // One answer at a time, each acked before the next: every freed slot gives the worker a chance to claim.
+    for (let answered = 0; answered < 40; answered++) {
+      await until(() => sent.length > answered, 'the next attempt')
+      answer()
+      await until(async () => (await outbox.list({ status: 'delivered' })).length === answered + 1, 'its ack')
+    }
+    // Room for 8, so a claim waits until 4 slots are free: 8 first, then batches of 4 (and the last, empty one).
+    const limits = claim.mock.calls.map(([, limit]) => limit)
+    expect(limits[0]).toBe(8)
+    expect(limits.slice(1).every((limit) => limit === 4)).toBe(true)
+    expect(claim.mock.calls.length).toBeLessThanOrEqual(1 + 32 / 4 + 1)
     await w.stop()
   })
 })

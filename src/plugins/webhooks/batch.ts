@@ -13,6 +13,11 @@ export interface BatchWriterOptions<G> {
   size?(group: G): number
   /** Rows per write; larger bursts are split (a single larger group goes alone). */
   maxBatch: number
+  /**
+   * While `while()` says more groups are on their way, a write of fewer than `maxBatch` rows
+   * waits up to `ms` for them. @default none: a write goes as soon as the previous one is done
+   */
+  linger?: { ms: number; while(): boolean }
 }
 
 /**
@@ -24,13 +29,18 @@ export interface BatchWriterOptions<G> {
  */
 export class BatchWriter<G> {
   private pending: Pending<G>[] = []
+  private pendingRows = 0
   private inFlight: Promise<void> | null = null
+  /** Ends a linger early, once the pending rows fill a batch. */
+  private filled: (() => void) | null = null
 
   constructor(private readonly options: BatchWriterOptions<G>) {}
 
   write(group: G): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ group, resolve, reject })
+      this.pendingRows += this.size(group)
+      if (this.filled && this.pendingRows >= this.options.maxBatch) this.filled()
       this.inFlight ??= this.drain()
     })
   }
@@ -44,6 +54,7 @@ export class BatchWriter<G> {
     // Let the other writes of this tick join the first batch.
     await Promise.resolve()
     while (this.pending.length) {
+      await this.linger()
       const batch = this.takeBatch()
       try {
         await this.options.writeMany(batch.map((entry) => entry.group))
@@ -56,14 +67,31 @@ export class BatchWriter<G> {
     this.inFlight = null
   }
 
+  private size(group: G): number {
+    return this.options.size ? this.options.size(group) : 1
+  }
+
+  private async linger(): Promise<void> {
+    const { linger, maxBatch } = this.options
+    if (!linger || this.pendingRows >= maxBatch || !linger.while()) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.filled?.(), linger.ms)
+      this.filled = () => {
+        clearTimeout(timer)
+        this.filled = null
+        resolve()
+      }
+    })
+  }
+
   private takeBatch(): Pending<G>[] {
-    const size = this.options.size ?? (() => 1)
     let rows = 0
     let take = 0
-    while (take < this.pending.length && (take === 0 || rows + size(this.pending[take]!.group) <= this.options.maxBatch)) {
-      rows += size(this.pending[take]!.group)
+    while (take < this.pending.length && (take === 0 || rows + this.size(this.pending[take]!.group) <= this.options.maxBatch)) {
+      rows += this.size(this.pending[take]!.group)
       take++
     }
+    this.pendingRows -= rows
     return this.pending.splice(0, take)
   }
 }

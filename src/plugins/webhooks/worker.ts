@@ -34,7 +34,7 @@ export interface WorkerOptions {
 }
 
 /**
- * When the worker is full, items that have waited longer than this (or than their endpoint's
+ * When the worker has no room for a claim, items that have waited longer than this (or than their endpoint's
  * attempt timeout, when longer) are given up: left claimed, they come back after the visibility
  * timeout, and the room goes to other endpoints. A receiver that keeps up drains a full buffer
  * well within that; one that does not is slow, and only its own deliveries wait.
@@ -46,6 +46,10 @@ const STALE_WAIT_MS = 1_000
  * and any that the claim would not outlast, are written back to the outbox with their time.
  */
 const IN_CLAIM_RETRY_MAX_MS = 5_000
+
+/** Acks per statement at most, and how long an ack waits for others while requests are in flight. */
+const ACK_BATCH = 200
+const ACK_LINGER_MS = 5
 
 type Failure = Extract<AttemptResult, { ok: false }>
 
@@ -122,6 +126,8 @@ export class DeliveryWorker {
   private readonly held = new Set<string>()
   /** Room promised to fresh items being stored already claimed (`reserve`), not yet adopted. */
   private reserved = 0
+  /** HTTP requests in flight (not counting in-claim waits between attempts). */
+  private requesting = 0
   private pumping = false
   private again = false
   /** The last claim filled its request: more items are probably due. */
@@ -141,7 +147,11 @@ export class DeliveryWorker {
     this.acks = new BatchWriter<string>({
       writeMany: (ids) => (outbox.ackMany ? outbox.ackMany(ids, this.workerId) : Promise.all(ids.map(ackOne)).then(() => undefined)),
       writeOne: ackOne,
-      maxBatch: 500,
+      maxBatch: ACK_BATCH,
+      // Acks timed by the previous ack's round trip shrink as the database gets faster, and every
+      // statement costs it as much as dozens of rows: while requests are in flight, more acks are
+      // coming, so wait a little for them. The last delivery of a burst is acked at once.
+      linger: { ms: ACK_LINGER_MS, while: () => this.requesting > 0 },
     })
   }
 
@@ -188,6 +198,17 @@ export class DeliveryWorker {
   }
 
   /**
+   * Whether a claim is worth its round trip: the buffer is empty, or has room for a full batch
+   * while at most half of it is taken, which keeps the lanes busy meanwhile. A statement costs the
+   * database as much as dozens of rows (npm run bench:outbox, BATCH), and claims made as soon as a
+   * few slots are free shrink as the database gets faster.
+   */
+  private hasRoom(): boolean {
+    const { batchSize, maxBuffered } = this.deps.options
+    return this.buffered === 0 || maxBuffered - this.buffered >= Math.max(1, Math.min(batchSize, Math.floor(maxBuffered / 2)))
+  }
+
+  /**
    * Room for `count` fresh items the caller is about to store already claimed by this worker
    * (`outbox.enqueueClaimed`), so that they skip the claim. Only when nothing else is known to be
    * due (the last claim came back short and none is under way): fresh items never overtake rows
@@ -216,10 +237,9 @@ export class DeliveryWorker {
     try {
       do {
         this.again = false
-        if (this.buffered >= options.maxBuffered) this.evictStale()
-        while (!this.stopped) {
+        if (!this.hasRoom()) this.evictStale()
+        while (!this.stopped && this.hasRoom()) {
           const room = Math.min(options.batchSize, options.maxBuffered - this.buffered)
-          if (room <= 0) break
           const items = await outbox.claim(this.workerId, room, options.visibilityMs)
           const claimedAt = Date.now()
           for (const item of items) this.dispatch(item, claimedAt)
@@ -251,7 +271,7 @@ export class DeliveryWorker {
   }
 
   /**
-   * The worker is full. Endpoints that keep up drain their waiting items quickly; one whose items
+   * The worker has no room for a claim. Endpoints that keep up drain their waiting items quickly; one whose items
    * have waited longer than an attempt may take is slow, and holding them would starve the other
    * endpoints (their deliveries sit behind these in the outbox). Its waiting items beyond one round of its
    * concurrency are given up: they stay claimed, unharmed (no attempt counted), and come back
@@ -295,11 +315,8 @@ export class DeliveryWorker {
     this.inFlight.add(work)
     void work.finally(() => {
       this.inFlight.delete(work)
-      // A freed slot is worth a claim only if items are waiting in the outbox, and once enough
-      // slots are free to claim a useful batch (a claim per finished attempt costs more than it moves).
-      const { batchSize, maxBuffered } = this.deps.options
-      const room = maxBuffered - this.buffered
-      if (this.more && (room >= Math.max(1, Math.floor(Math.min(batchSize, maxBuffered) / 4)) || this.buffered === 0)) this.pumpSoon()
+      // A freed slot is worth a claim only if items are waiting in the outbox, and room for one.
+      if (this.more && this.hasRoom()) this.pumpSoon()
     })
   }
 
@@ -360,10 +377,13 @@ export class DeliveryWorker {
 
   /** One POST; a thrown error (there should be none) counts as a retryable failure. */
   private async attempt(item: OutboxItem, endpoint: ResolvedEndpoint, lane: string): Promise<AttemptResult> {
+    this.requesting++
     try {
       return await this.deps.send(item, endpoint, lane)
     } catch (error) {
       return { ok: false, retryable: true, error: error instanceof Error ? error.message : String(error) }
+    } finally {
+      this.requesting--
     }
   }
 
