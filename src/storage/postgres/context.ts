@@ -18,6 +18,13 @@ export interface PgContext {
 export const NOW_MS = `(floor(extract(epoch from now()) * 1000))::bigint`
 /** Timestamps are kept at millisecond precision so list cursors (ms) compare exactly. */
 export const NOW_TS = `date_trunc('milliseconds', now())`
+/**
+ * A condition that is always true and makes the commit of the statement's own transaction
+ * asynchronous (`set_config(..., true)` lasts until that commit). For writes that a crash of the
+ * database may undo without losing anything: the work is done again. An uncorrelated subquery, so
+ * it runs once per statement, not once per row.
+ */
+export const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL`
 export const msOf = (column: string) => `(extract(epoch from ${column}) * 1000)::bigint`
 export const tsOf = (param: string) => `(timestamptz 'epoch' + ${param}::bigint * interval '1 millisecond')`
 
