@@ -7,7 +7,8 @@ import { isRetryableStatus, parseRetryAfter } from './retry.js'
 export interface AttemptRequest {
   url: URL
   headers: Record<string, string>
-  body: string
+  /** The stored payload, sent as it is (no decoding and encoding again). */
+  body: Uint8Array
   timeoutMs: number
 }
 

@@ -66,7 +66,7 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
       }
 
       const send = (item: OutboxItem, endpoint: ResolvedEndpoint, lane: string) => {
-        const body = Buffer.from(item.payload).toString('utf8')
+        const body = item.payload
         const timestamp = Math.floor(Date.now() / 1000)
         const headers: Record<string, string> = {
           ...endpoint.headers,
