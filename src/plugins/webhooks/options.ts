@@ -28,7 +28,7 @@ export interface WebhooksOptions {
   visibilityTimeoutMs?: number
   /** How often the outbox is checked for deliveries due (retries, other processes, expired claims). @default 1000 */
   pollIntervalMs?: number
-  /** Deliveries claimed per outbox round trip. @default 100 */
+  /** Deliveries claimed per outbox round trip; the worker claims once this many fit with at most half of `maxInFlight` taken. @default 100 */
   batchSize?: number
   /**
    * Deliveries this process holds at once (in flight or waiting for their endpoint). Claimed rows
