@@ -310,7 +310,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     const inserted: string[] = []
     for (const item of items) {
       if (data.outbox.has(item.id)) continue
-      data.outbox.set(item.id, {
+      const stored: ClaimedOutboxItem = {
         id: item.id,
         sessionId: item.sessionId,
         target: item.target,
@@ -325,8 +325,9 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         claimedBy,
         claimedUntil: claimedBy === null ? 0 : now + visibilityMs,
         seq: ++data.outboxSeq,
-      })
-      data.outboxPending.add(data.outbox.get(item.id)!)
+      }
+      data.outbox.set(item.id, stored)
+      data.outboxPending.add(stored)
       inserted.push(item.id)
     }
     return inserted

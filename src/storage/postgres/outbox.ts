@@ -17,12 +17,11 @@ import { ASYNC_COMMIT, FOREIGN_KEY_VIOLATION, NOW_MS, pgErrorCode, type PgContex
  * of the whole due index (a partial index on that very predicate), so each ack cost time in
  * proportion to the backlog (npm run bench:outbox).
  *
- * Claims and acks commit asynchronously (ASYNC_COMMIT): they wait for no WAL flush, which was a
- * third of the server's CPU per delivery (npm run bench:outbox). If the database crashes before
- * the WAL writer flushed them (within 3 x wal_writer_delay, 600 ms by default), the rows are back
- * to pending or to their earlier claim, and are delivered again: at least once still holds.
- * Enqueues, retries and dead letters commit synchronously: losing those would lose an event or
- * an attempt count.
+ * Claims and acks commit asynchronously (ASYNC_COMMIT): a delivery waits for no WAL flush after
+ * its enqueue. If the database crashes before the WAL writer flushed them (within
+ * 3 x wal_writer_delay, 600 ms by default), the rows are back to pending or to their earlier claim,
+ * and are delivered again: at least once still holds. Enqueues (losing one loses an event),
+ * retries and dead letters (rare, and carrying the attempt count) commit synchronously.
  */
 export function createPgOutbox(ctx: PgContext): OutboxRepository {
   const { t, lifecycle, query } = ctx
