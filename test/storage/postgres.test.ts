@@ -54,6 +54,16 @@ describePostgres('postgres adapter', async (url) => {
   })
 })
 
+/** The pool, with every statement's config handed to `seen` first. */
+const spying = (pool: pg.Pool, seen: { push(config: PgQueryConfig): unknown }): PgPoolLike => ({
+  query: (config: PgQueryConfig) => {
+    seen.push(config)
+    return pool.query(config as pg.QueryConfig)
+  },
+  connect: () => pool.connect(),
+  end: async () => undefined,
+})
+
 describePostgres('postgres adapter specifics', (url) => {
   const schemas: string[] = []
   const fresh = (label: string) => {
@@ -106,15 +116,7 @@ describePostgres('postgres adapter specifics', (url) => {
 
   test('a commit is one statement whatever its size; reads use = ANY in chunks; nothing uses LIKE', async () => {
     const seen: string[] = []
-    const spy: PgPoolLike = {
-      query: (config: PgQueryConfig) => {
-        seen.push(config.text)
-        return pool.query(config as pg.QueryConfig)
-      },
-      connect: () => pool.connect(),
-      end: async () => undefined,
-    }
-    const storage = createPostgresStorage({ pool: spy, schema: fresh('roundtrips') })
+    const storage = createPostgresStorage({ pool: spying(pool, { push: (config) => seen.push(config.text) }), schema: fresh('roundtrips') })
     await storage.init()
     await storage.sessions.create(newSessionRecord({ id: 'a', name: 'a' }))
     seen.length = 0
@@ -206,6 +208,42 @@ describePostgres('postgres adapter specifics', (url) => {
       await Promise.all([commit, storage.sessions.delete(id)])
     }
     expect((await pool.query(`SELECT count(*)::int AS n FROM ${q(schema)}.keys`)).rows[0].n).toBe(0)
+    await storage.close()
+  })
+
+  test('an ack finds its rows by id, whatever the backlog: its plan never reads the due index', async () => {
+    const seen: PgQueryConfig[] = []
+    const schema = fresh('ackplan')
+    const storage = createPostgresStorage({ pool: spying(pool, seen), schema })
+    const outbox = storage.outbox!
+    // A backlog of pending rows (all in the due index) behind rows already delivered, as the
+    // table looks to a busy worker, with no statistics yet; then a batch to ack.
+    const payload = new Uint8Array(200).fill(1)
+    for (let b = 0; b < 20; b++) {
+      await outbox.enqueue(Array.from({ length: 500 }, (_, i) => ({ id: `${schema}-${b}-${i}`, sessionId: null, target: 'g:x', event: 'e', payload })))
+    }
+    for (let b = 0; b < 50; b++) await outbox.ackMany!((await outbox.claim('w', 100, 60_000)).map((item) => item.id), 'w')
+    const claimed = await outbox.claim('w', 100, 60_000)
+    seen.length = 0
+    await outbox.ackMany!(claimed.map((item) => item.id), 'w')
+    const ack = seen.find((config) => config.text.includes("'delivered'"))!
+    // The plan a prepared statement settles on after its first executions.
+    const client = await pool.connect()
+    try {
+      await client.query('SET plan_cache_mode = force_generic_plan')
+      const literal = (value: unknown) => (Array.isArray(value) ? `${client.escapeLiteral(`{${value.join(',')}}`)}::text[]` : client.escapeLiteral(String(value)))
+      await client.query(`PREPARE ack_plan AS ${ack.text}`)
+      const plan = await client.query(`EXPLAIN EXECUTE ack_plan(${ack.values!.map(literal).join(', ')})`)
+      const text = plan.rows.map((row) => row['QUERY PLAN']).join('\n')
+      expect(text).toContain('outbox_id_key')
+      expect(text).not.toContain('outbox_due_idx')
+    } finally {
+      await client.query('DEALLOCATE ALL')
+      client.release()
+    }
+    const delivered = new Set((await outbox.list({ status: 'delivered', limit: 10_000 })).map((item) => item.id))
+    expect(delivered.size).toBe(5_100)
+    expect(claimed.filter((item) => !delivered.has(item.id))).toEqual([])
     await storage.close()
   })
 
