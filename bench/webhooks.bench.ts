@@ -8,9 +8,11 @@
  *               (all postgres processes, from /proc, so nothing else should run meanwhile): on a
  *               2-core machine their sum is what bounds the rate.
  *   latency     events at a fixed RATE per second for WARMUP_SECONDS + LATENCY_SECONDS; for each delivery, the time
- *               from its row entering the outbox to its ack. p50, p99 and max are of the events after
- *               the warm-up (a fresh manager and store: new database and HTTP connections, statements
- *               prepared on each); the p99 of all of them is reported too.
+ *               from the event's emission (the body's `timestamp`, taken before its row is written) to
+ *               its arrival, as the receiver clocks it. p50, p99 and max are of the events after the
+ *               warm-up (a fresh manager and store: new database and HTTP connections, statements
+ *               prepared on each); the p99 of all of them is reported too, and the p99 to the ack (the
+ *               outcome published on the delivery channel, after it was written).
  *
  * Stores: memory (reference), SQLite (a temp file, WAL, synchronous FULL), Postgres (a throwaway
  * schema on WAFLEET_BENCH_PG_URL or WAFLEET_TEST_PG_URL; skipped when neither is set).
@@ -44,22 +46,53 @@ const SESSIONS = Number(process.env.SESSIONS ?? 10)
 const PG_POOL = Number(process.env.PG_POOL ?? 10)
 const PG_URL = process.env.WAFLEET_BENCH_PG_URL ?? process.env.WAFLEET_TEST_PG_URL
 
+// The receiver answers 204. Requests to /timed also record when they arrived, against the event's
+// own `timestamp` (set when the event was emitted, before its row is written), and GET /samples
+// hands those records over (and forgets them): the latency a receiver sees, measured outside the SDK.
 const RECEIVER = `
 const http = require('node:http')
-const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.statusCode = 204; res.end() }) })
+let samples = []
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/samples') {
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify(samples))
+    samples = []
+    return
+  }
+  const timed = req.url === '/timed'
+  const chunks = []
+  if (timed) req.on('data', (chunk) => chunks.push(chunk))
+  else req.resume()
+  req.on('end', () => {
+    if (timed) samples.push([req.headers['x-wafleet-delivery'], JSON.parse(Buffer.concat(chunks).toString()).timestamp, Date.now()])
+    res.statusCode = 204
+    res.end()
+  })
+})
 server.keepAliveTimeout = 60000
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'))
 `
 
 interface Receiver {
+  /** Where deliveries go (the receiver only answers). */
   url: string
+  /** Where deliveries go to be timed. */
+  timedUrl: string
+  /** The timed deliveries since the last call: id, the event's timestamp, arrival (ms since the epoch). */
+  samples(): Promise<[string, number, number][]>
   child: ChildProcess
 }
 
 async function startReceiver(): Promise<Receiver> {
   const child = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())))
-  return { url: `http://127.0.0.1:${port}/hook`, child }
+  const base = `http://127.0.0.1:${port}`
+  return {
+    url: `${base}/hook`,
+    timedUrl: `${base}/timed`,
+    samples: async () => (await (await fetch(`${base}/samples`)).json()) as [string, number, number][],
+    child,
+  }
 }
 
 interface Run {
@@ -67,12 +100,12 @@ interface Run {
   sessions: Session[]
   emit(i: number): void
   delivered(): number
-  /** Per delivery: when its row entered the outbox (ms since the epoch) and how long until its ack. */
-  latencies: { at: number; ms: number }[]
+  /** With `timed`: when each delivery's outcome was published (ms since the epoch), after it was written to the outbox. */
+  outcomeAt: Map<string, number>
   stop(): Promise<void>
 }
 
-async function setup(storage: StorageAdapter, url: string): Promise<Run> {
+async function setup(storage: StorageAdapter, url: string, timed = false): Promise<Run> {
   const mock = createMockSocketFactory()
   const manager = new SessionManager({
     storage,
@@ -92,12 +125,12 @@ async function setup(storage: StorageAdapter, url: string): Promise<Run> {
     sessions.push(session)
   }
   let delivered = 0
-  const latencies: Run['latencies'] = []
+  const outcomeAt = new Map<string, number>()
   const listener = (raw: unknown) => {
     const message = raw as WebhookDeliveryMessage
     if (message.manager !== manager || message.result !== 'delivered') return
     delivered++
-    latencies.push({ at: Date.now() - message.latencyMs, ms: message.latencyMs })
+    if (timed) outcomeAt.set(message.deliveryId, Date.now())
   }
   subscribe(WEBHOOK_DELIVERY_CHANNEL, listener)
   return {
@@ -105,7 +138,7 @@ async function setup(storage: StorageAdapter, url: string): Promise<Run> {
     sessions,
     emit: (i) => void mock.receiveText(sessions[i % SESSIONS]!.id, { from: '5511988887777', text: `event ${i}`, id: `B${i}` }),
     delivered: () => delivered,
-    latencies,
+    outcomeAt,
     async stop() {
       unsubscribe(WEBHOOK_DELIVERY_CHANNEL, listener)
       await manager.stop()
@@ -152,16 +185,20 @@ async function throughput(open: () => Promise<StorageAdapter>, receiver: Receive
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 
+/** From an event's emission to its arrival at the receiver, ms; and to its outcome written to the outbox. */
 interface Latency {
   p50: number
   p99: number
   max: number
   /** p99 of every delivery, the warm-up included. */
   p99All: number
+  /** p99 after the warm-up, to the outcome (the ack) instead of the arrival. */
+  p99Outcome: number
 }
 
-async function latency(open: () => Promise<StorageAdapter>, url: string): Promise<Latency> {
-  const run = await setup(await open(), url)
+async function latency(open: () => Promise<StorageAdapter>, receiver: Receiver): Promise<Latency> {
+  await receiver.samples()
+  const run = await setup(await open(), receiver.timedUrl, true)
   const total = RATE * (WARMUP_SECONDS + LATENCY_SECONDS)
   const measuredFrom = Date.now() + WARMUP_SECONDS * 1000
   const started = performance.now()
@@ -173,9 +210,19 @@ async function latency(open: () => Promise<StorageAdapter>, url: string): Promis
   }
   await waitFor(() => run.delivered() >= total, 120_000, 'latency deliveries')
   await run.stop()
+  const samples = await receiver.samples()
+  const ids = new Set(samples.map(([id]) => id))
+  if (samples.length !== total || ids.size !== total) throw new Error(`the receiver got ${samples.length} deliveries of ${ids.size} ids, expected ${total}`)
   const ascending = (values: number[]) => values.sort((a, b) => a - b)
-  const measured = ascending(run.latencies.filter((l) => l.at >= measuredFrom).map((l) => l.ms))
-  return { p50: percentile(measured, 50), p99: percentile(measured, 99), max: measured.at(-1)!, p99All: percentile(ascending(run.latencies.map((l) => l.ms)), 99) }
+  const after = samples.filter(([, emittedAt]) => emittedAt >= measuredFrom)
+  const measured = ascending(after.map(([, emittedAt, arrivedAt]) => arrivedAt - emittedAt))
+  return {
+    p50: percentile(measured, 50),
+    p99: percentile(measured, 99),
+    max: measured.at(-1)!,
+    p99All: percentile(ascending(samples.map(([, emittedAt, arrivedAt]) => arrivedAt - emittedAt)), 99),
+    p99Outcome: percentile(ascending(after.map(([id, emittedAt]) => run.outcomeAt.get(id)! - emittedAt)), 99),
+  }
 }
 
 async function main() {
@@ -201,8 +248,10 @@ async function main() {
   }
   console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB`)
   console.log(`EVENTS=${EVENTS} ROUNDS=${ROUNDS} RATE=${RATE}/s LATENCY_SECONDS=${LATENCY_SECONDS} WARMUP_SECONDS=${WARMUP_SECONDS} CONCURRENCY=${CONCURRENCY} MAX_IN_FLIGHT=${process.env.MAX_IN_FLIGHT ?? 'default'} PG_POOL=${PG_POOL} sessions=${SESSIONS}\n`)
-  console.log('| store | deliveries/s, median (min-max) | CPU µs per delivery: this process / receiver / postgres | p50 ms | p99 ms | max ms (at RATE/s, after the warm-up) | p99 ms, warm-up included |')
-  console.log('|---|---|---|---|---|---|---|')
+  console.log(
+    '| store | deliveries/s, median (min-max) | CPU µs per delivery: this process / receiver / postgres | p50 ms | p99 ms | max ms (event to receiver at RATE/s, after the warm-up) | p99 ms, warm-up included | p99 ms, event to ack |',
+  )
+  console.log('|---|---|---|---|---|---|---|---|')
   const only = process.env.STORES?.split(',')
   try {
     for (const [name, open] of stores.filter(([name]) => !only || only.includes(name))) {
@@ -212,12 +261,12 @@ async function main() {
       for (let round = 0; round < ROUNDS; round++) rounds.push(await throughput(open, receiver))
       const sorted = (pick: (r: Throughput) => number) => rounds.map(pick).sort((a, b) => a - b)
       const rates = sorted((r) => r.rate)
-      const lat = LATENCY_SECONDS > 0 ? await latency(open, receiver.url) : null
+      const lat = LATENCY_SECONDS > 0 ? await latency(open, receiver) : null
       const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
       const median = (values: number[]) => fmt(values[Math.floor(values.length / 2)]!)
       const cpu = [sorted((r) => r.cpu.self), sorted((r) => r.cpu.receiver), name === 'postgres' ? sorted((r) => r.cpu.postgres) : null]
       console.log(
-        `| ${name} | ${median(rates)} (${fmt(rates[0]!)}-${fmt(rates.at(-1)!)}) | ${cpu.map((values) => (values ? median(values) : '-')).join(' / ')} | ${lat ? `${lat.p50} | ${lat.p99} | ${lat.max} | ${lat.p99All}` : '- | - | - | -'} |`,
+        `| ${name} | ${median(rates)} (${fmt(rates[0]!)}-${fmt(rates.at(-1)!)}) | ${cpu.map((values) => (values ? median(values) : '-')).join(' / ')} | ${lat ? `${lat.p50} | ${lat.p99} | ${lat.max} | ${lat.p99All} | ${lat.p99Outcome}` : '- | - | - | - | -'} |`,
       )
     }
   } finally {
