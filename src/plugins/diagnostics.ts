@@ -25,7 +25,7 @@ export interface WebhookDeliveryMessage {
   status: number | undefined
   /** How long this attempt took. */
   durationMs: number
-  /** From the event entering the outbox to this outcome. */
+  /** From the event entering the outbox to the end of this attempt (the receiver's answer, or the failure). */
   latencyMs: number
   /** With `retry`: when the next attempt is due (ms since the epoch). */
   nextAttemptAt?: number

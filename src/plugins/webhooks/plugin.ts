@@ -19,6 +19,13 @@ import { DeliveryWorker, type DeliveryOutcome, type Route } from './worker.js'
 const MAX_ENQUEUE_BATCH = 500
 const PURGE_EVERY_MS = 3_600_000
 
+/** One event's rows, written claimed by the worker they were handed to; `inserted`: the ids the write inserted. */
+interface Fresh {
+  items: NewOutboxItem[]
+  inserted: ReadonlySet<string>
+}
+const NONE: ReadonlySet<string> = new Set()
+
 async function assertPublic(endpoints: readonly ResolvedEndpoint[], field: string, settings: ResolvedWebhooksOptions): Promise<void> {
   await Promise.all(
     endpoints.map(async (endpoint, index) => {
@@ -94,7 +101,7 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
           attempt: outcome.attempt,
           status: outcome.status,
           durationMs: outcome.durationMs,
-          latencyMs: Math.max(0, Date.now() - outcome.item.createdAt),
+          latencyMs: Math.max(0, outcome.endedAt - outcome.item.createdAt),
           ...(outcome.nextAttemptAt === undefined ? {} : { nextAttemptAt: outcome.nextAttemptAt }),
         }
         webhookDeliveryChannel.publish(message)
@@ -113,34 +120,49 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
         send,
         observe,
       })
-      // Fresh events go straight to the worker, claimed in the insert, when it has room and nothing
-      // older is due; otherwise they are enqueued and the worker is kicked (before the next write,
-      // so a later batch can never be handed over ahead of this one).
-      const store = async (items: NewOutboxItem[]): Promise<void> => {
-        const claimedAt = outbox.enqueueClaimed ? worker.reserve(items.length) : null
-        if (claimedAt === null) {
-          await outbox.enqueue(items)
-          worker.kick()
-          return
-        }
-        let inserted: Set<string>
-        try {
-          inserted = new Set(await outbox.enqueueClaimed!(items, worker.workerId, settings.visibilityTimeoutMs))
-        } catch (error) {
-          worker.unreserve(items.length)
-          throw error
-        }
-        const claimed = items
-          .filter((item) => inserted.has(item.id))
-          .map((item): OutboxItem => ({ ...item, status: 'pending', attempts: 0, lastError: null, availableAt: claimedAt, createdAt: claimedAt, updatedAt: claimedAt }))
-        worker.adopt(claimed, items.length, claimedAt)
+      // Fresh events go straight to the worker, claimed in the insert that stores them, when it has
+      // room and nothing older is due (nor being enqueued: a fresh event never overtakes one stored
+      // before it); otherwise they are enqueued and the worker is kicked.
+      const storeClaimed = async (groups: Fresh[]): Promise<void> => {
+        const inserted = new Set(await outbox.enqueueClaimed!(groups.flatMap((group) => group.items), worker.workerId, settings.visibilityTimeoutMs))
+        for (const group of groups) group.inserted = inserted
       }
+      const claimedWriter = new BatchWriter<Fresh>({
+        writeMany: storeClaimed,
+        writeOne: (group) => storeClaimed([group]),
+        size: (group) => group.items.length,
+        maxBatch: MAX_ENQUEUE_BATCH,
+      })
       const enqueuer = new BatchWriter<NewOutboxItem[]>({
-        writeMany: (groups) => store(groups.flat()),
-        writeOne: store,
+        writeMany: (groups) => outbox.enqueue(groups.flat()),
+        writeOne: (items) => outbox.enqueue(items),
         size: (items) => items.length,
         maxBatch: MAX_ENQUEUE_BATCH,
       })
+      let enqueuing = 0
+      const store = async (items: NewOutboxItem[]): Promise<void> => {
+        if (outbox.enqueueClaimed && enqueuing === 0 && worker.canTake(items.length)) {
+          const fresh: Fresh = { items, inserted: NONE }
+          const written = claimedWriter.write(fresh)
+          const now = Date.now()
+          const claimed = items.map((item): OutboxItem => ({ ...item, status: 'pending', attempts: 0, lastError: null, availableAt: now, createdAt: now, updatedAt: now }))
+          worker.handOff(
+            claimed,
+            written.then(
+              () => fresh.inserted,
+              () => NONE,
+            ),
+          )
+          return written
+        }
+        enqueuing++
+        try {
+          await enqueuer.write(items)
+        } finally {
+          enqueuing--
+          worker.kick()
+        }
+      }
 
       ctx.validateSession(async (input) => {
         if (input.webhooks === undefined) return
@@ -168,7 +190,7 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
           }
         })
         try {
-          await enqueuer.write(items)
+          await store(items)
         } catch (error) {
           throw error instanceof WafleetError
             ? error
@@ -185,7 +207,7 @@ export function webhooks(options: WebhooksOptions = {}): Plugin {
 
       return async () => {
         clearInterval(purge)
-        await enqueuer.idle()
+        await Promise.all([claimedWriter.idle(), enqueuer.idle()])
         await worker.stop()
         await pools.close()
       }

@@ -21,6 +21,8 @@ export interface DeliveryOutcome {
   status: number | undefined
   error: string | undefined
   durationMs: number
+  /** When the attempt ended (ms since the epoch): the receiver's answer, or the failure. */
+  endedAt: number
   /** With `retry`: when the next attempt is due. */
   nextAttemptAt?: number
 }
@@ -99,11 +101,26 @@ export interface WorkerDeps {
   observe(outcome: DeliveryOutcome): void
 }
 
+/** A fresh item's write (see `handOff`): resolves with the ids it inserted, none when it failed. */
+type Stored = Promise<ReadonlySet<string>>
+
 interface Claimed {
   item: OutboxItem
   endpoint: ResolvedEndpoint
   lane: string
   claimedAt: number
+  stored: Stored | undefined
+}
+
+/** How the attempts of a claim ended. */
+interface Ended {
+  result: AttemptResult
+  durationMs: number
+  endedAt: number
+  /** Attempts made in the claim. */
+  made: number
+  /** What the policy decided after the last failure, when it decided anything. */
+  leave?: LeaveClaim
 }
 
 interface Lane {
@@ -124,8 +141,6 @@ export class DeliveryWorker {
   private readonly lanes = new Map<string, Lane>()
   /** Ids claimed by this worker and not finished: a re-claim of one (its claim refreshed) is not a second delivery. */
   private readonly held = new Set<string>()
-  /** Room promised to fresh items being stored already claimed (`reserve`), not yet adopted. */
-  private reserved = 0
   /** HTTP requests in flight (not counting in-claim waits between attempts). */
   private requesting = 0
   private pumping = false
@@ -158,7 +173,9 @@ export class DeliveryWorker {
   start(): void {
     this.stopped = false
     this.aborter = new AbortController()
-    this.poll = setInterval(() => this.kick(), this.deps.options.pollIntervalMs)
+    // A poll looks for rows that became due elsewhere (another process, an expired claim) without
+    // holding fresh events back: until a claim comes back full, nothing is known to be due.
+    this.poll = setInterval(() => this.pumpSoon(), this.deps.options.pollIntervalMs)
     this.poll.unref()
     this.kick()
   }
@@ -194,7 +211,7 @@ export class DeliveryWorker {
   }
 
   private get buffered(): number {
-    return this.held.size + this.reserved
+    return this.held.size
   }
 
   /**
@@ -209,27 +226,24 @@ export class DeliveryWorker {
   }
 
   /**
-   * Room for `count` fresh items the caller is about to store already claimed by this worker
-   * (`outbox.enqueueClaimed`), so that they skip the claim. Only when nothing else is known to be
-   * due (the last claim came back short and none is under way): fresh items never overtake rows
-   * waiting in the outbox. Returns the claim's start, for `adopt`, or null: enqueue them, then kick.
+   * Whether `count` fresh items may be handed over (`handOff`) rather than enqueued: the worker has
+   * room for them, and nothing else is known to be due (no kick since the last claim came back
+   * short), so fresh items do not overtake rows waiting in the outbox. False: enqueue, then kick.
    */
-  reserve(count: number): number | null {
-    if (this.stopped || this.pumping || this.more || this.buffered + count > this.deps.options.maxBuffered) return null
-    this.reserved += count
-    return Date.now()
+  canTake(count: number): boolean {
+    return !this.stopped && !this.more && this.buffered + count <= this.deps.options.maxBuffered
   }
 
-  /** Gives back room reserved for `count` items that were not stored. */
-  unreserve(count: number): void {
-    this.reserved -= count
-  }
-
-  /** The `count` reserved items are stored; `items` are those inserted, so claimed by this worker. */
-  adopt(items: OutboxItem[], count: number, claimedAt: number): void {
-    this.reserved -= count
-    if (this.stopped) return // they stay claimed and come back after the visibility timeout
-    for (const item of items) this.dispatch(item, claimedAt)
+  /**
+   * Delivers fresh items while `stored` writes them to the outbox already claimed by this worker
+   * (`outbox.enqueueClaimed`), which saves their claim. Their attempts start at once: a commit
+   * waits for the disk to flush, which on a busy or virtual disk now and then takes hundreds of ms,
+   * and a delivery that waited for it would be that late. Their outcomes (ack, retry, dead letter)
+   * wait for the write, and are written only for the rows it inserted.
+   */
+  handOff(items: OutboxItem[], stored: Stored): void {
+    const claimedAt = Date.now()
+    for (const item of items) this.dispatch(item, claimedAt, stored)
   }
 
   private async pump(): Promise<void> {
@@ -254,19 +268,19 @@ export class DeliveryWorker {
     }
   }
 
-  private dispatch(item: OutboxItem, claimedAt: number): void {
+  private dispatch(item: OutboxItem, claimedAt: number, stored?: Stored): void {
     if (this.held.has(item.id)) return
     const route = this.deps.route(item)
     if (!route) return
     if ('error' in route) {
       this.held.add(item.id)
-      this.track(this.finish(item, null, { ok: false, retryable: false, error: route.error }, 0))
+      this.track(this.finish(item, null, { result: { ok: false, retryable: false, error: route.error }, durationMs: 0, endedAt: Date.now(), made: 1 }, stored))
       return
     }
     let lane = this.lanes.get(route.lane)
     if (!lane) this.lanes.set(route.lane, (lane = { active: 0, waiting: [] }))
     this.held.add(item.id)
-    lane.waiting.push({ item, endpoint: route.endpoint, lane: route.lane, claimedAt })
+    lane.waiting.push({ item, endpoint: route.endpoint, lane: route.lane, claimedAt, stored })
     this.drain(lane)
   }
 
@@ -361,7 +375,7 @@ export class DeliveryWorker {
               const attempt = item.attempts + made
               const retryAt = nextAttemptAt(endpoint, attempt, failure)
               if (retryAt === null || !this.fitsClaim(claimed, retryAt)) throw new LeaveClaim(retryAt)
-              this.report(item, endpoint, 'retry', attempt, failure, performance.now() - started, retryAt)
+              this.report(item, endpoint, 'retry', attempt, { result: failure, durationMs: performance.now() - started, endedAt: Date.now() }, retryAt)
               await wait(retryAt - Date.now(), this.aborter.signal, retryAt)
             },
           },
@@ -372,7 +386,7 @@ export class DeliveryWorker {
       }
     }
     release()
-    await this.finish(item, endpoint, last, performance.now() - started, made, leave)
+    await this.finish(item, endpoint, { result: last, durationMs: performance.now() - started, endedAt: Date.now(), made, leave }, claimed.stored)
   }
 
   /** One POST; a thrown error (there should be none) counts as a retryable failure. */
@@ -394,24 +408,24 @@ export class DeliveryWorker {
   }
 
   /**
-   * Writes the end of a claim: delivered, due again at `leave.retryAt`, or dead. `made` attempts
-   * were made in the claim (its count goes to the row); `leave` says what the policy decided after
-   * the last failure, when it decided anything.
+   * Writes the end of a claim: delivered, due again at `leave.retryAt`, or dead. The count of
+   * attempts made in the claim goes to the row. A handed-over item's outcome waits for `stored`.
    */
-  private async finish(
-    item: OutboxItem,
-    endpoint: ResolvedEndpoint | null,
-    result: AttemptResult,
-    durationMs: number,
-    made = 1,
-    leave?: LeaveClaim,
-  ): Promise<void> {
+  private async finish(item: OutboxItem, endpoint: ResolvedEndpoint | null, ended: Ended, stored?: Stored): Promise<void> {
     const { outbox, logger } = this.deps
+    const { result, made, leave } = ended
     const attempt = item.attempts + made
     let outcome: DeliveryResult = 'delivered'
     let retryScheduled: number | undefined
     try {
-      if (result.ok) {
+      if (!(await this.rowStored(item, stored))) {
+        // Its event's write failed, and the listener that wrote it reported that: there is no row
+        // to hold a retry, so a failed delivery ends here.
+        if (!result.ok) {
+          outcome = 'dead'
+          logger.warn({ deliveryId: item.id, event: item.event, attempts: attempt, error: result.error }, 'webhook delivery failed and its event was not stored: not retried')
+        }
+      } else if (result.ok) {
         // Batched when the claim made one attempt (nearly always); a count above one goes alone.
         await (made === 1 ? this.acks.write(item.id) : outbox.ack(item.id, this.workerId, made))
       } else {
@@ -433,7 +447,19 @@ export class DeliveryWorker {
     } finally {
       this.held.delete(item.id)
     }
-    this.report(item, endpoint, outcome, attempt, result, durationMs, retryScheduled)
+    this.report(item, endpoint, outcome, attempt, ended, retryScheduled)
+  }
+
+  /**
+   * Whether the item's row is in the outbox, claimed by this worker: always for claimed rows; for a
+   * handed-over item, once its write is done, if the write inserted it.
+   */
+  private async rowStored(item: OutboxItem, stored: Stored | undefined): Promise<boolean> {
+    if (!stored) return true
+    // No claim can return the row meanwhile (it is claimed by this worker from the moment it
+    // exists), and the wait is the disk's: the room goes to other deliveries.
+    this.held.delete(item.id)
+    return (await stored).has(item.id)
   }
 
   private report(
@@ -441,8 +467,7 @@ export class DeliveryWorker {
     endpoint: ResolvedEndpoint | null,
     result: DeliveryResult,
     attempt: number,
-    attemptResult: AttemptResult,
-    durationMs: number,
+    { result: attemptResult, durationMs, endedAt }: Pick<Ended, 'result' | 'durationMs' | 'endedAt'>,
     nextAttemptAt?: number,
   ): void {
     this.deps.observe({
@@ -453,6 +478,7 @@ export class DeliveryWorker {
       status: 'status' in attemptResult ? attemptResult.status : undefined,
       error: attemptResult.ok ? undefined : attemptResult.error,
       durationMs,
+      endedAt,
       ...(nextAttemptAt === undefined ? {} : { nextAttemptAt }),
     })
   }
