@@ -14,13 +14,14 @@
  *               prepared on each); the p99 of all of them is reported too, and the p99 to the ack (the
  *               outcome published on the delivery channel, after it was written).
  *
- * Stores: memory (reference), SQLite (a temp file, WAL, synchronous FULL), Postgres (a throwaway
+ * Stores: memory (reference), SQLite (a temp file, WAL, synchronous SQLITE_SYNCHRONOUS: FULL, the adapter's
+ * default, or NORMAL), Postgres (a throwaway
  * schema on WAFLEET_BENCH_PG_URL or WAFLEET_TEST_PG_URL; skipped when neither is set).
  * Every store runs as the adapter is: the SQL outboxes ack a batch of deliveries with `ackMany` (one
  * statement in Postgres, one transaction in SQLite).
  * The receiver is a plain node:http server in a child process answering 204.
  * Env: EVENTS (default 20000), ROUNDS (3), RATE (1000), LATENCY_SECONDS (10; 0 skips it), WARMUP_SECONDS (1), CONCURRENCY (per endpoint,
- * default 10), MAX_IN_FLIGHT (plugin default), PG_POOL (10), SESSIONS (10), STORES (comma-separated names,
+ * default 10), MAX_IN_FLIGHT (plugin default), PG_POOL (10), SESSIONS (10), SQLITE_SYNCHRONOUS (FULL), STORES (comma-separated names,
  * default all).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -45,6 +46,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const SESSIONS = Number(process.env.SESSIONS ?? 10)
 const PG_POOL = Number(process.env.PG_POOL ?? 10)
 const PG_URL = process.env.WAFLEET_BENCH_PG_URL ?? process.env.WAFLEET_TEST_PG_URL
+const SQLITE_SYNCHRONOUS = (process.env.SQLITE_SYNCHRONOUS ?? 'FULL') as 'FULL' | 'NORMAL'
 
 // The receiver answers 204. Requests to /timed also record when they arrived, against the event's
 // own `timestamp` (set when the event was emitted, before its row is written), and GET /samples
@@ -230,7 +232,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'wafleet-bench-webhooks-'))
   const schemas: string[] = []
   let file = 0
-  const sqlite = () => createSqliteStorage({ filename: join(dir, `bench-${file++}.db`) })
+  const sqlite = () => createSqliteStorage({ filename: join(dir, `bench-${file++}.db`), synchronous: SQLITE_SYNCHRONOUS })
   const stores: [string, () => Promise<StorageAdapter>][] = [
     ['memory', async () => createMemoryStorage()],
     ['sqlite', async () => sqlite()],
@@ -247,7 +249,7 @@ async function main() {
     console.log('Postgres skipped: set WAFLEET_BENCH_PG_URL or WAFLEET_TEST_PG_URL')
   }
   console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB`)
-  console.log(`EVENTS=${EVENTS} ROUNDS=${ROUNDS} RATE=${RATE}/s LATENCY_SECONDS=${LATENCY_SECONDS} WARMUP_SECONDS=${WARMUP_SECONDS} CONCURRENCY=${CONCURRENCY} MAX_IN_FLIGHT=${process.env.MAX_IN_FLIGHT ?? 'default'} PG_POOL=${PG_POOL} sessions=${SESSIONS}\n`)
+  console.log(`EVENTS=${EVENTS} ROUNDS=${ROUNDS} RATE=${RATE}/s LATENCY_SECONDS=${LATENCY_SECONDS} WARMUP_SECONDS=${WARMUP_SECONDS} CONCURRENCY=${CONCURRENCY} MAX_IN_FLIGHT=${process.env.MAX_IN_FLIGHT ?? 'default'} PG_POOL=${PG_POOL} SQLITE_SYNCHRONOUS=${SQLITE_SYNCHRONOUS} sessions=${SESSIONS}\n`)
   console.log(
     '| store | deliveries/s, median (min-max) | CPU µs per delivery: this process / receiver / postgres | p50 ms | p99 ms | max ms (event to receiver at RATE/s, after the warm-up) | p99 ms, warm-up included | p99 ms, event to ack |',
   )
