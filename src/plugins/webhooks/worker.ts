@@ -192,7 +192,7 @@ export class DeliveryWorker {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight])
   }
 
-  /** Something may be due (an enqueue, a retry, a poll): claim now (coalesced with a claim in progress). */
+  /** Something is due (an enqueue, a retry, a redrive): claim now (coalesced with a claim in progress), and hand fresh items no room until a claim comes back short. */
   kick(): void {
     if (this.stopped) return
     this.more = true
@@ -445,7 +445,9 @@ export class DeliveryWorker {
       // The item stays claimed and comes back after the visibility timeout: delivered again at worst.
       logger.error({ err: error, deliveryId: item.id }, 'webhook outbox update failed')
     } finally {
-      this.held.delete(item.id)
+      // A handed-over item left `held` when it started waiting for its write (rowStored); by now
+      // the id may be held again by a later claim of its row, which is not this delivery's to end.
+      if (!stored) this.held.delete(item.id)
     }
     this.report(item, endpoint, outcome, attempt, ended, retryScheduled)
   }
